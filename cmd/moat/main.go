@@ -1,0 +1,15 @@
+// Command moat is a security tool for the Model Context Protocol: it inspects
+// what MCP servers tell a model, decides every tool call on its real
+// arguments, confines servers and records what happened.
+package main
+
+import (
+	"os"
+
+	"github.com/moat-dev/moat/internal/cli"
+	"github.com/moat-dev/moat/internal/iostreams"
+)
+
+func main() {
+	os.Exit(cli.Main(os.Args[1:], iostreams.System()))
+}
