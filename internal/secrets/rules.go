@@ -1,0 +1,185 @@
+package secrets
+
+import (
+	"bytes"
+	_ "embed" // the default catalogue
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/moat-dev/moat/internal/finding"
+)
+
+//go:embed rules.yaml
+var defaultCatalogue []byte
+
+// Limits that keep a catalogue (and therefore every scan) bounded.
+const (
+	maxRules       = 128
+	maxKeywordLen  = 64
+	maxWindow      = 64 << 10
+	defaultWindow  = 512
+	catalogueLimit = 1 << 20
+)
+
+// fileSchema is the on-disk form of rules.yaml.
+type fileSchema struct {
+	Version int          `yaml:"version"`
+	Rules   []ruleSchema `yaml:"rules"`
+}
+
+type ruleSchema struct {
+	ID          string   `yaml:"id"`
+	Category    string   `yaml:"category"`
+	Severity    string   `yaml:"severity"`
+	Description string   `yaml:"description"`
+	Keywords    []string `yaml:"keywords"`
+	Regex       string   `yaml:"regex"`
+	// Window caps how many bytes after the keyword the regex may consume.
+	Window int `yaml:"window"`
+	// Embedded lets the keyword sit inside a longer identifier
+	// (DB_PASSWORD). Without it the keyword must start a word.
+	Embedded bool     `yaml:"embedded"`
+	Extend   string   `yaml:"extend"`
+	Validate []string `yaml:"validate"`
+	Examples struct {
+		Match   []string `yaml:"match"`
+		NoMatch []string `yaml:"nomatch"`
+	} `yaml:"examples"`
+}
+
+// rule is the compiled, validated runtime form of one catalogue entry.
+type rule struct {
+	info     RuleInfo
+	re       *regexp.Regexp // anchored at the keyword
+	valueGrp int            // submatch index of the secret value; 0 = whole match
+	window   int
+	embedded bool
+	extend   extender
+	checks   []validator
+}
+
+// ruleSet is a compiled catalogue plus its keyword prefilter.
+type ruleSet struct {
+	rules []rule
+	pf    prefilter
+}
+
+// compile decodes a catalogue strictly (unknown fields and duplicate keys
+// are errors) and translates it into a ruleSet.
+func compile(data []byte) (*ruleSet, error) {
+	if len(data) > catalogueLimit {
+		return nil, fmt.Errorf("secret rule catalogue is %d bytes, over the %d byte limit", len(data), catalogueLimit)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f fileSchema
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("decode secret rule catalogue: %w", err)
+	}
+	var extra any
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, errors.New("decode secret rule catalogue: more than one YAML document; keep one")
+	}
+	if f.Version != 1 {
+		return nil, fmt.Errorf("secret rule catalogue version %d is not supported: use version: 1", f.Version)
+	}
+	if len(f.Rules) == 0 || len(f.Rules) > maxRules {
+		return nil, fmt.Errorf("secret rule catalogue has %d rules: want 1..%d", len(f.Rules), maxRules)
+	}
+	set := &ruleSet{rules: make([]rule, 0, len(f.Rules))}
+	seen := map[string]bool{}
+	for i := range f.Rules {
+		r, err := translate(&f.Rules[i])
+		if err != nil {
+			return nil, fmt.Errorf("secret rule %d (%q): %w", i, f.Rules[i].ID, err)
+		}
+		if seen[r.info.ID] {
+			return nil, fmt.Errorf("secret rule %q is defined twice: rule ids must be unique", r.info.ID)
+		}
+		seen[r.info.ID] = true
+		set.rules = append(set.rules, r)
+	}
+	kw := make([][]string, len(set.rules))
+	for i := range set.rules {
+		kw[i] = set.rules[i].info.Keywords
+	}
+	set.pf = buildPrefilter(kw)
+	return set, nil
+}
+
+// translate validates one schema entry and compiles it.
+func translate(s *ruleSchema) (rule, error) {
+	var r rule
+	if !strings.HasPrefix(s.ID, "secret-") || strings.ToLower(s.ID) != s.ID || strings.ContainsAny(s.ID, " \t[]") {
+		return r, errors.New("id must be lower-case, start with \"secret-\" and contain no spaces or brackets")
+	}
+	if s.Category != finding.CatSecret {
+		return r, fmt.Errorf("category %q: must be %q", s.Category, finding.CatSecret)
+	}
+	sev, err := finding.ParseSeverity(s.Severity)
+	if err != nil || sev > finding.Critical {
+		return r, fmt.Errorf("severity %q: use one of info, low, medium, high, critical", s.Severity)
+	}
+	if strings.TrimSpace(s.Description) == "" {
+		return r, errors.New("description is empty: say in words what the rule finds")
+	}
+	kws, err := checkKeywords(s.Keywords)
+	if err != nil {
+		return r, err
+	}
+	re, err := regexp.Compile(`^(?:` + s.Regex + `)`)
+	if err != nil {
+		return r, fmt.Errorf("regex: %w", err)
+	}
+	if idx := re.SubexpIndex("secret"); idx > 0 {
+		r.valueGrp = idx
+	}
+	r.window = s.Window
+	if r.window == 0 {
+		r.window = defaultWindow
+	}
+	if r.window < 16 || r.window > maxWindow {
+		return r, fmt.Errorf("window %d: must be 16..%d bytes", r.window, maxWindow)
+	}
+	if r.extend, err = lookupExtender(s.Extend); err != nil {
+		return r, err
+	}
+	for _, v := range s.Validate {
+		fn, err := parseValidator(v)
+		if err != nil {
+			return r, err
+		}
+		r.checks = append(r.checks, fn)
+	}
+	r.re, r.embedded = re, s.Embedded
+	r.info = RuleInfo{
+		ID: s.ID, Category: s.Category, Severity: sev,
+		Description: strings.TrimSpace(s.Description), Keywords: kws,
+		Examples: Examples{Match: s.Examples.Match, NoMatch: s.Examples.NoMatch},
+	}
+	return r, nil
+}
+
+func checkKeywords(in []string) ([]string, error) {
+	if len(in) == 0 {
+		return nil, errors.New("keywords are empty: every rule needs at least one literal prefilter keyword")
+	}
+	out := make([]string, 0, len(in))
+	for _, k := range in {
+		if len(k) < 3 || len(k) > maxKeywordLen {
+			return nil, fmt.Errorf("keyword %q: must be 3..%d bytes", k, maxKeywordLen)
+		}
+		for i := 0; i < len(k); i++ {
+			if k[i] < 0x21 || k[i] > 0x7e {
+				return nil, fmt.Errorf("keyword %q: only printable ASCII without spaces", k)
+			}
+		}
+		out = append(out, strings.ToLower(k))
+	}
+	return out, nil
+}

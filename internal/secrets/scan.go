@@ -1,0 +1,140 @@
+package secrets
+
+import (
+	"sort"
+	"strings"
+)
+
+// candidate is a validated rule match before overlaps are resolved.
+type candidate struct {
+	rule       int
+	start, end int // value span
+}
+
+// scanState is the per-call state of one scan. It lives on the caller's
+// stack; nothing here is shared between calls.
+type scanState struct {
+	set  *ruleSet
+	text string
+	// next[r] is the first offset where rule r may match again: a rule
+	// never re-fires on a keyword inside its own previous match.
+	next  [maxRules]int
+	cands []candidate
+}
+
+// scan runs the prefilter and then the rules whose keywords occur.
+func (set *ruleSet) scan(text string) []candidate {
+	st := scanState{set: set, text: text}
+	set.pf.scan(text, &st)
+	return resolve(st.cands)
+}
+
+// keyword is called by the prefilter for every keyword occurrence.
+func (st *scanState) keyword(pos int, kw *pfKeyword) {
+	for _, ri := range kw.rules {
+		if pos < st.next[ri] {
+			continue
+		}
+		r := &st.set.rules[ri]
+		if !r.embedded && pos > 0 && isWord(st.text[pos-1]) && isWord(st.text[pos]) {
+			continue
+		}
+		if c, end, ok := r.apply(st.text, pos); ok {
+			c.rule = ri
+			st.cands = append(st.cands, c)
+			st.next[ri] = end
+		}
+	}
+}
+
+// apply runs rule r anchored at pos. It returns the candidate, the end of
+// the whole match, and whether the rule fired.
+func (r *rule) apply(text string, pos int) (candidate, int, bool) {
+	end := min(len(text), pos+r.window)
+	loc := r.re.FindStringSubmatchIndex(text[pos:end])
+	if loc == nil {
+		return candidate{}, 0, false
+	}
+	mEnd := pos + loc[1]
+	if mEnd > pos && mEnd < len(text) && isWord(text[mEnd-1]) && isWord(text[mEnd]) {
+		return candidate{}, 0, false // the token goes on: not this format
+	}
+	vs, ve := loc[2*r.valueGrp], loc[2*r.valueGrp+1]
+	if vs < 0 {
+		return candidate{}, 0, false
+	}
+	c := candidate{start: pos + vs, end: pos + ve}
+	if r.extend != nil {
+		var ok bool
+		if c.start, c.end, ok = r.extend(text, c.start, c.end); !ok {
+			return candidate{}, 0, false
+		}
+		mEnd = max(mEnd, c.end)
+	}
+	if c.end <= c.start {
+		return candidate{}, 0, false
+	}
+	in := checkInput{text: text, matchStart: pos, matchEnd: mEnd, start: c.start, end: c.end}
+	for _, check := range r.checks {
+		if !check(&in) {
+			return candidate{}, 0, false
+		}
+	}
+	return c, mEnd, true
+}
+
+// resolve drops overlapping candidates. Earlier rules in the catalogue are
+// more specific and win; among equals, the earlier then longer span wins.
+// The result is ordered by offset.
+func resolve(cs []candidate) []candidate {
+	if len(cs) < 2 {
+		return cs
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if a.rule != b.rule {
+			return a.rule < b.rule
+		}
+		if a.start != b.start {
+			return a.start < b.start
+		}
+		return a.end > b.end
+	})
+	kept := cs[:0] // in-place filter: kept never outruns the read index
+	for _, c := range cs {
+		if !overlapsAny(kept, c) {
+			kept = append(kept, c)
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].start < kept[j].start })
+	return kept
+}
+
+func overlapsAny(kept []candidate, c candidate) bool {
+	for _, k := range kept {
+		if c.start < k.end && k.start < c.end {
+			return true
+		}
+	}
+	return false
+}
+
+func isWord(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
+}
+
+// redactedForm is the printable stand-in for a secret value: at most four
+// leading characters (fewer for short values), an ellipsis and the rule id.
+func redactedForm(value, id string) string {
+	n := min(4, len(value)/4)
+	for n > 0 && value[n-1] >= 0x80 {
+		n-- // never cut inside a UTF-8 sequence
+	}
+	var b strings.Builder
+	b.Grow(n + len(id) + 16)
+	b.WriteString(value[:n])
+	b.WriteString("…[REDACTED:")
+	b.WriteString(id)
+	b.WriteByte(']')
+	return b.String()
+}

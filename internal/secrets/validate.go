@@ -1,0 +1,241 @@
+package secrets
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// checkInput is what a validator sees: the whole text, the span of the
+// regex match (keyword included) and the span of the secret value.
+type checkInput struct {
+	text                 string
+	matchStart, matchEnd int
+	start, end           int
+}
+
+func (in *checkInput) value() string { return in.text[in.start:in.end] }
+
+// validator is a named Go check a rule opts into with `validate:`. It
+// returns false to drop the match.
+type validator func(in *checkInput) bool
+
+var validators = map[string]validator{
+	"not-placeholder":     func(in *checkInput) bool { return !isPlaceholder(in.value()) },
+	"not-hash":            func(in *checkInput) bool { return !looksLikeHash(in.value()) },
+	"github-crc32":        func(in *checkInput) bool { return base62CRCValid(in.value()) },
+	"npm-crc32":           func(in *checkInput) bool { return base62CRCValid(in.value()) },
+	"jwt-header":          func(in *checkInput) bool { return jwtHeaderValid(in.value()) },
+	"gcp-service-account": gcpServiceAccountContext,
+	"azure-sas-context":   azureSASContext,
+	"generic-key-name":    genericKeyName,
+	"pem-body":            func(in *checkInput) bool { return pemBodyValid(in.value()) },
+	"db-password":         dbPassword,
+	"not-base64-text":     func(in *checkInput) bool { return !isBase64Text(in.value()) },
+}
+
+// parseValidator resolves a `validate:` entry. Besides the names above it
+// accepts parameterised checks "entropy>=F" (Shannon bits per byte of the
+// value) and "charclasses>=N" (how many of lower, upper, digit it mixes).
+func parseValidator(spec string) (validator, error) {
+	if v, ok := validators[spec]; ok {
+		return v, nil
+	}
+	if arg, ok := strings.CutPrefix(spec, "entropy>="); ok {
+		min, err := strconv.ParseFloat(arg, 64)
+		if err != nil || min <= 0 || min > 8 {
+			return nil, fmt.Errorf("validator %q: threshold must be a number in (0, 8]", spec)
+		}
+		return func(in *checkInput) bool { return entropy(in.value()) >= min }, nil
+	}
+	if arg, ok := strings.CutPrefix(spec, "charclasses>="); ok {
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 1 || n > 3 {
+			return nil, fmt.Errorf("validator %q: count must be 1, 2 or 3", spec)
+		}
+		return func(in *checkInput) bool { return charClasses(in.value()) >= n }, nil
+	}
+	return nil, fmt.Errorf("unknown validator %q: use one of %s, entropy>=F, charclasses>=N", spec, validatorNames())
+}
+
+func validatorNames() string {
+	names := make([]string, 0, len(validators))
+	for n := range validators {
+		names = append(names, n)
+	}
+	sortStrings(names)
+	return strings.Join(names, ", ")
+}
+
+// entropy is the Shannon entropy of s in bits per byte.
+func entropy(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	var counts [256]int
+	for i := 0; i < len(s); i++ {
+		counts[s[i]]++
+	}
+	n := float64(len(s))
+	var h float64
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
+
+func charClasses(s string) int {
+	var lower, upper, digit int
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z':
+			lower = 1
+		case 'A' <= c && c <= 'Z':
+			upper = 1
+		case '0' <= c && c <= '9':
+			digit = 1
+		}
+	}
+	return lower + upper + digit
+}
+
+// base62CRCValid checks the checksum of GitHub classic and npm tokens:
+// prefix "xxx_", 30 random base62 characters, then the CRC-32 (IEEE) of
+// those 30 characters written as 6 base62 digits (0-9A-Za-z).
+func base62CRCValid(tok string) bool {
+	i := strings.IndexByte(tok, '_')
+	if i < 0 || len(tok)-i-1 != 36 {
+		return false
+	}
+	body, sum := tok[i+1:len(tok)-6], tok[len(tok)-6:]
+	var v uint64
+	for j := 0; j < len(sum); j++ {
+		d := base62Digit(sum[j])
+		if d < 0 {
+			return false
+		}
+		v = v*62 + uint64(d)
+	}
+	return v == uint64(crc32.ChecksumIEEE([]byte(body)))
+}
+
+func base62Digit(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'A' <= c && c <= 'Z':
+		return int(c-'A') + 10
+	case 'a' <= c && c <= 'z':
+		return int(c-'a') + 36
+	}
+	return -1
+}
+
+// jwtHeaderValid decodes the first segment and requires a JSON object with
+// a string "alg".
+func jwtHeaderValid(tok string) bool {
+	seg, _, ok := strings.Cut(tok, ".")
+	if !ok || len(seg) > 2048 {
+		return false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(seg, "="))
+	if err != nil {
+		return false
+	}
+	var hdr map[string]any
+	if json.Unmarshal(raw, &hdr) != nil {
+		return false
+	}
+	alg, ok := hdr["alg"].(string)
+	return ok && alg != ""
+}
+
+// gcpServiceAccountContext requires the service-account type marker near
+// the private key.
+func gcpServiceAccountContext(in *checkInput) bool {
+	lo, hi := max(0, in.matchStart-4096), min(len(in.text), in.matchEnd+4096)
+	return strings.Contains(in.text[lo:hi], "service_account")
+}
+
+// azureSASContext requires the other SAS query parameters (signed version
+// and expiry or permissions) before the signature.
+func azureSASContext(in *checkInput) bool {
+	lo := max(0, in.matchStart-1024)
+	ctx := in.text[lo:in.matchStart]
+	if q := strings.LastIndexAny(ctx, " \t\r\n\"'<>"); q >= 0 {
+		ctx = ctx[q+1:]
+	}
+	return strings.Contains(ctx, "sv=") && (strings.Contains(ctx, "se=") || strings.Contains(ctx, "sp="))
+}
+
+// genericKeyName drops assignments whose key names something about a
+// secret rather than the secret itself (password_hash, token_url,
+// max_tokens, secret_name…).
+func genericKeyName(in *checkInput) bool {
+	key := strings.ToLower(in.text[in.matchStart:in.start])
+	if i := strings.IndexAny(key, "\"' \t:=>\\"); i >= 0 {
+		key = key[:i]
+	}
+	for _, bad := range benignKeyParts {
+		if strings.Contains(key, bad) {
+			return false
+		}
+	}
+	return true
+}
+
+var benignKeyParts = []string{
+	"hash", "digest", "url", "uri", "file", "path", "len", "count", "type", "name", "field", "env",
+	"var", "header", "format", "pattern", "policy", "expir", "ttl", "regex", "_id", "min", "max",
+	"prompt", "hint", "label", "placeholder", "required", "strength", "confirm", "input", "valid",
+	"limit", "usage", "endpoint", "encod", "izer", "ize", "id_", "reset", "rotat", "manager", "store",
+	"ref", "arn", "scope", "provider", "method", "mode", "kind", "source", "version",
+}
+
+// dbPassword drops a URL password that is the user name repeated.
+func dbPassword(in *checkInput) bool {
+	pre := in.text[in.matchStart:in.start]
+	i := strings.Index(pre, "://")
+	if i < 0 {
+		return true
+	}
+	user := strings.TrimSuffix(pre[i+3:], ":")
+	return !strings.EqualFold(user, in.value())
+}
+
+// isBase64Text reports whether v is base64 of ordinary text (printable
+// ASCII with spaces), which is an encoded message, not a key.
+func isBase64Text(v string) bool {
+	if len(v) < 16 {
+		return false
+	}
+	t := strings.TrimRight(v, "=")
+	var raw []byte
+	var err error
+	if strings.ContainsAny(t, "-_") {
+		raw, err = base64.RawURLEncoding.DecodeString(t)
+	} else {
+		raw, err = base64.RawStdEncoding.DecodeString(t)
+	}
+	if err != nil || len(raw) == 0 {
+		return false
+	}
+	printable, spaces := 0, 0
+	for _, c := range raw {
+		switch {
+		case c == ' ':
+			spaces++
+			printable++
+		case c >= 0x21 && c <= 0x7e, c == '\t', c == '\n', c == '\r':
+			printable++
+		}
+	}
+	return spaces > 0 && printable*10 >= len(raw)*9
+}
