@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
+	"github.com/moat-dev/moat/internal/cli/run"
 	"github.com/moat-dev/moat/internal/cli/version"
 	"github.com/moat-dev/moat/internal/iostreams"
 )
@@ -17,6 +18,7 @@ import (
 // commands lists the constructors of every top-level command.
 var commands = []func(*cmdutil.Factory) *cobra.Command{
 	version.NewCmd,
+	run.NewCmd,
 }
 
 // NewRoot builds the root command.

@@ -1,0 +1,177 @@
+// Package run implements `moat run`: a transparent MCP proxy around one
+// server. The client starts moat as its stdio MCP server; moat starts the
+// real server as a child (or connects to a remote one with --url) and relays
+// every message through the proxy core, where policy and screening hooks
+// plug in.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/moat-dev/moat/internal/cli/cmdutil"
+	"github.com/moat-dev/moat/internal/proxy"
+	"github.com/moat-dev/moat/internal/transport"
+)
+
+type options struct {
+	name        string
+	policy      string
+	url         string
+	headers     []string
+	maxSize     string
+	callTimeout time.Duration
+	grace       time.Duration
+}
+
+// NewCmd returns the run command.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	o := &options{}
+	cmd := &cobra.Command{
+		Use:   "run [flags] -- COMMAND [ARGS...] | run --name NAME --url URL",
+		Short: "Run one MCP server behind moat's transparent proxy",
+		Long: "moat run speaks MCP over stdio to the client that started it and relays every\n" +
+			"message to the real server: a child process (after --) or a remote server (--url,\n" +
+			"Streamable HTTP with a fallback to legacy SSE). Messages moat does not change pass\n" +
+			"through byte for byte. The server's stderr passes through; moat exits with the\n" +
+			"server's exit status. See docs/run.md.",
+		Example: "  moat run --name files -- npx -y @modelcontextprotocol/server-filesystem ~/src\n" +
+			"  moat run --name remote --url https://mcp.example.com/mcp --header 'Authorization=Bearer $TOKEN'",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runE(cmd.Context(), f, o, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.name, "name", "", "server name used in policy, pins and the audit log (default: the command's base name or the URL host)")
+	fl.StringVar(&o.policy, "policy", "", "policy file (not yet enforced by this build: moat refuses to start rather than ignore it)")
+	fl.StringVar(&o.url, "url", "", "remote MCP endpoint (Streamable HTTP, falling back to legacy SSE)")
+	fl.StringArrayVar(&o.headers, "header", nil, "HTTP header K=V sent to the --url server (repeatable)")
+	fl.StringVar(&o.maxSize, "max-message-size", "16MiB", "largest JSON-RPC message accepted from either side (e.g. 512KiB, 16MiB, 64MiB)")
+	fl.DurationVar(&o.callTimeout, "call-timeout", proxy.DefaultCallTimeout, "how long a request may wait for its answer before the caller gets an error")
+	fl.DurationVar(&o.grace, "shutdown-grace", 2*time.Second, "how long to wait for the server after closing its stdin, and again after SIGTERM, before killing it")
+	return cmd
+}
+
+func runE(ctx context.Context, f *cmdutil.Factory, o *options, args []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	maxSize, err := parseSize(o.maxSize)
+	if err != nil {
+		return cmdutil.Usagef("--max-message-size: %v", err)
+	}
+	if o.policy != "" {
+		return cmdutil.Usagef("--policy: policy enforcement is not available in this build yet; remove the flag to run without a policy")
+	}
+	if o.callTimeout <= 0 {
+		return cmdutil.Usagef("--call-timeout must be positive")
+	}
+	limits := proxy.Limits{MaxMessageSize: maxSize, CallTimeout: o.callTimeout}
+	log := newLogger(f)
+	switch {
+	case o.url != "" && len(args) > 0:
+		return cmdutil.Usagef("give either --url or a command after --, not both")
+	case o.url != "":
+		return runRemote(ctx, f, o, limits, log)
+	case len(args) == 0:
+		return cmdutil.Usagef("missing server command: moat run [flags] -- COMMAND [ARGS...]")
+	}
+	return runChild(ctx, f, o, args, limits, log)
+}
+
+// newLogger writes moat's own diagnostics to stderr, after the server's.
+// MOAT_LOG=debug|info|warn|error picks the level (default warn).
+func newLogger(f *cmdutil.Factory) *slog.Logger {
+	level := slog.LevelWarn
+	_ = level.UnmarshalText([]byte(f.IO.Getenv("MOAT_LOG")))
+	h := slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: level})
+	return slog.New(h).With("component", "moat run")
+}
+
+func runChild(ctx context.Context, f *cmdutil.Factory, o *options, args []string, limits proxy.Limits, log *slog.Logger) error {
+	proc, err := transport.Command{
+		Path: args[0], Args: args[1:], Stderr: f.IO.ErrOut,
+		MaxFrame: limits.MaxMessageSize, Grace: o.grace,
+	}.Start()
+	if err != nil {
+		return err
+	}
+	client := transport.NewStream(f.IO.In, f.IO.Out, nil, transport.StreamOptions{MaxFrame: limits.MaxMessageSize})
+	p := &proxy.Proxy{Client: client, Upstream: proc.Conn, Limits: limits, Logger: log}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	result := make(chan error, 1)
+	go func() { result <- p.Run(ctx) }()
+
+	select {
+	case err = <-result:
+	case sig := <-sigs:
+		log.Debug("forwarding signal to the server", "signal", sig.String())
+		_ = proc.Signal(sig)
+		cancel()
+		err = <-result
+	}
+	if errors.Is(err, proxy.ErrServerClosed) {
+		// Give a crashed server a moment to be reaped so its status is real.
+		select {
+		case <-proc.Done():
+		case <-time.After(o.grace):
+		}
+	}
+	status := proc.Stop(context.Background())
+	_ = client.Close()
+	return exitWith(f, status, err)
+}
+
+// exitWith turns the server's exit status into moat's.
+func exitWith(f *cmdutil.Factory, st transport.ExitStatus, runErr error) error {
+	if st.Code == 0 {
+		return nil
+	}
+	what := "exit status " + strconv.Itoa(st.Code)
+	if st.Signal != 0 {
+		what = "signal " + st.Signal.String()
+	}
+	if errors.Is(runErr, proxy.ErrServerClosed) {
+		fmt.Fprintf(f.IO.ErrOut, "moat: the MCP server ended with %s\n", what)
+	}
+	return &cmdutil.SilentError{Code: st.Code}
+}
+
+// parseSize reads a byte count with an optional KiB/MiB/GiB (or KB/MB/GB,
+// treated as binary) suffix.
+func parseSize(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	mult := 1
+	for _, u := range []struct {
+		suffix string
+		mult   int
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a positive size such as 16MiB", s)
+	}
+	if n > (1<<31)/mult {
+		return 0, fmt.Errorf("%d×%d bytes is too large (max 2GiB)", n, mult)
+	}
+	return n * mult, nil
+}
