@@ -1,0 +1,378 @@
+package normalize
+
+import (
+	"unicode"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// Padding thresholds: a whitespace run with this many line breaks, or this
+// many horizontal blanks on one line, pushes text out of view.
+const (
+	padLines = 12
+	padCols  = 120
+)
+
+// folder is stage three: Visible → Fold, with a map back to Visible.
+type folder struct {
+	t    *Text
+	v    string
+	full bool // also detect padding and decode encoded runs
+
+	out     []byte
+	m       spanMap
+	padding []padRun
+	dec     decoder
+
+	// scratch for the word being folded
+	rs   []rune
+	offs []int
+}
+
+type padRun struct{ off, end, count int }
+
+func (f *folder) run() string {
+	v := f.v
+	f.out = make([]byte, 0, len(v)+len(v)/16+8)
+	f.dec.t = f.t
+	for i := 0; i < len(v); {
+		if j := f.space(i); j > i {
+			if len(f.out) > 0 && j < len(v) {
+				f.out = append(f.out, ' ')
+			}
+			f.m.mark(len(f.out), j)
+			i = j
+			continue
+		}
+		k := f.chunkEnd(i)
+		f.chunk(i, k)
+		if f.full && k-i >= minEncoded {
+			f.dec.scan(v, i, k)
+		}
+		i = k
+	}
+	if len(f.m.pts) > 0 {
+		f.m.inLen = len(v)
+		f.t.fold = f.m
+	}
+	if len(f.out) == 0 {
+		return ""
+	}
+	// f.out is never written again: hand its bytes to the string.
+	return unsafe.String(unsafe.SliceData(f.out), len(f.out))
+}
+
+// space returns the end of the whitespace run at v[i] (i when none) and
+// records it as padding when it is long enough.
+func (f *folder) space(i int) int {
+	v := f.v
+	j, nl, cols, maxCols, n := i, 0, 0, 0, 0
+	for j < len(v) {
+		c := v[j]
+		size := 1
+		switch {
+		case c == ' ' || c == '\t':
+			cols++
+		case c == '\n' || c == '\r' || c == '\v' || c == '\f':
+			if c != '\r' {
+				nl++
+			}
+			maxCols, cols = max(maxCols, cols), 0
+		case c < 0x80:
+			goto done
+		default:
+			r, sz := utf8.DecodeRuneInString(v[j:])
+			if !unicode.IsSpace(r) {
+				goto done
+			}
+			size = sz
+			if r == 0x2028 || r == 0x2029 || r == 0x85 {
+				nl++
+				maxCols, cols = max(maxCols, cols), 0
+			} else {
+				cols++
+			}
+		}
+		j += size
+		n++
+	}
+done:
+	maxCols = max(maxCols, cols)
+	if f.full && (nl >= padLines || maxCols >= padCols) {
+		f.padding = append(f.padding, padRun{i, j, n})
+	}
+	return j
+}
+
+func (f *folder) chunkEnd(i int) int {
+	v := f.v
+	for i < len(v) {
+		c := v[i]
+		if c < 0x80 {
+			if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
+				return i
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(v[i:])
+		if unicode.IsSpace(r) {
+			return i
+		}
+		i += size
+	}
+	return i
+}
+
+// chunk folds the non-space run v[i:k]: words are folded, punctuation kept.
+func (f *folder) chunk(i, k int) {
+	v := f.v
+	for p := i; p < k; {
+		c := v[p]
+		if c < 0x80 {
+			if isWordByte(c) || c == '$' && p+1 < k && (isLetterByte(v[p+1]) || v[p+1] == '$') {
+				p = f.word(p, f.wordEnd(p, k))
+				continue
+			}
+			f.out = append(f.out, c)
+			p++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(v[p:])
+		if isWordRune(r) {
+			p = f.word(p, f.wordEnd(p, k))
+			continue
+		}
+		f.emit(unicode.ToLower(r), p, p+size)
+		p += size
+	}
+}
+
+// wordEnd returns the end of the word starting at v[p] (before k): letters,
+// marks, digits and '_', plus '-' between letters or digits, '$' before a
+// letter, and '@' between letters when what follows is not a domain.
+func (f *folder) wordEnd(p, k int) int {
+	v := f.v
+	q := p
+	for q < k {
+		c := v[q]
+		if c >= 0x80 {
+			r, size := utf8.DecodeRuneInString(v[q:])
+			if !isWordRune(r) {
+				return q
+			}
+			q += size
+			continue
+		}
+		switch {
+		case isWordByte(c):
+		case c == '-':
+			if q == p || q+1 >= k || !isAlnumByte(v[q-1]) || !isAlnumByte(v[q+1]) {
+				return q
+			}
+		case c == '$':
+			if q+1 >= k || !(isLetterByte(v[q+1]) || v[q+1] == '$') {
+				return q
+			}
+		case c == '@':
+			if q == p || q+1 >= k || !isLetterByte(v[q-1]) || !isLetterByte(v[q+1]) || domainAhead(v[q+1:k]) {
+				return q
+			}
+		default:
+			return q
+		}
+		q++
+	}
+	return q
+}
+
+// domainAhead reports whether s (after an '@') looks like host.tld.
+func domainAhead(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '.' && isLetterByte(s[i+1]) {
+			return true
+		}
+		if s[i] == '@' || s[i] == '/' {
+			return false
+		}
+	}
+	return false
+}
+
+// word folds v[p:q] and returns q.
+func (f *folder) word(p, q int) int {
+	v := f.v
+	simple := true
+	for x := p; x < q; x++ {
+		if c := v[x]; c < 'a' || c > 'z' {
+			simple = false
+			break
+		}
+	}
+	if simple {
+		f.out = append(f.out, v[p:q]...)
+		return q
+	}
+	f.rs, f.offs = f.rs[:0], f.offs[:0]
+	nonASCII := false
+	for x := p; x < q; {
+		r, size := rune(v[x]), 1
+		if r >= 0x80 {
+			r, size = utf8.DecodeRuneInString(v[x:])
+			nonASCII = true
+		}
+		f.rs = append(f.rs, r)
+		f.offs = append(f.offs, x)
+		x += size
+	}
+	f.offs = append(f.offs, q)
+	mode := foldASCII
+	if nonASCII {
+		mode = scriptMode(v, f.rs, f.offs)
+	}
+	if randomLooking(f.rs) {
+		f.part(0, len(f.rs), mode) // base64, keys: splitting would invent words
+	} else {
+		f.parts(mode)
+	}
+	f.m.mark(len(f.out), q)
+	return q
+}
+
+// parts emits the identifier parts of the word in f.rs, separated by spaces.
+func (f *folder) parts(mode foldMode) {
+	rs := f.rs
+	start, first := 0, true
+	for x := 0; x <= len(rs); x++ {
+		sep := x < len(rs) && (rs[x] == '_' || rs[x] == '-')
+		if x < len(rs) && !sep && !camelBoundary(rs, x, start) {
+			continue
+		}
+		if x > start {
+			if !first {
+				f.out = append(f.out, ' ')
+			}
+			first = false
+			f.part(start, x, mode)
+		}
+		start = x
+		if sep {
+			start = x + 1
+		}
+	}
+	if first { // only separators ("_", "__"): keep them
+		for x := range rs {
+			f.out = append(f.out, byte(rs[x]))
+		}
+	}
+}
+
+// part emits f.rs[a:b] lower-cased and confusable-folded, then leet-folds it.
+func (f *folder) part(a, b int, mode foldMode) {
+	f.m.mark(len(f.out), f.offs[a])
+	o := len(f.out)
+	for x := a; x < b; x++ {
+		r := f.rs[x]
+		if r < 0x80 {
+			if r >= 'A' && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			f.out = append(f.out, byte(r))
+			continue
+		}
+		f.m.mark(len(f.out), f.offs[x])
+		if c := mode.fold(f.v[f.offs[x]:f.offs[x+1]], r); c != 0 {
+			f.out = append(f.out, c)
+		} else {
+			f.out = utf8.AppendRune(f.out, unicode.ToLower(r))
+		}
+		f.m.mark(len(f.out), f.offs[x+1])
+	}
+	dollarVar := f.rs[a] == '$' && b > a+1 && unicode.IsUpper(f.rs[a+1])
+	leetFold(f.out[o:], dollarVar)
+	f.m.mark(len(f.out), f.offs[b])
+}
+
+// randomLooking reports whether a long word is random-looking (base64, a
+// key) rather than an identifier: splitting it at case changes would yield
+// many one- or two-letter parts. Separators do not count: "x_y_z" is fine.
+func randomLooking(rs []rune) bool {
+	if len(rs) < 16 {
+		return false
+	}
+	short, start := 0, 0
+	for x := 1; x <= len(rs); x++ {
+		if x < len(rs) && !camelBoundary(rs, x, start) {
+			continue
+		}
+		if x-start <= 2 {
+			short++
+		}
+		start = x
+	}
+	return short >= 3
+}
+
+// emit appends r for v[i:j].
+func (f *folder) emit(r rune, i, j int) {
+	f.m.mark(len(f.out), i)
+	f.out = utf8.AppendRune(f.out, r)
+	f.m.mark(len(f.out), j)
+}
+
+// camelBoundary reports whether a new identifier part starts at rs[x]:
+// lower→Upper ("getUser"), digit→Upper+lower ("base64Decode"),
+// Upper→Upper+lower ("HTTPServer"), except a plural "s" after an acronym
+// ("getUserIDs", "URLs").
+func camelBoundary(rs []rune, x, start int) bool {
+	if x <= start || x >= len(rs) {
+		return false
+	}
+	prev, cur := rs[x-1], rs[x]
+	if !isUpper(cur) {
+		return false
+	}
+	if isLower(prev) {
+		return true
+	}
+	if x+1 >= len(rs) || !isLower(rs[x+1]) {
+		return false
+	}
+	if isDigit(prev) {
+		return true
+	}
+	if !isUpper(prev) {
+		return false
+	}
+	plural := rs[x+1] == 's' && (x+2 == len(rs) || !isLower(rs[x+2]))
+	return !plural
+}
+
+func isUpper(r rune) bool {
+	if r < 0x80 {
+		return r >= 'A' && r <= 'Z'
+	}
+	return unicode.IsUpper(r)
+}
+
+func isLower(r rune) bool {
+	if r < 0x80 {
+		return r >= 'a' && r <= 'z'
+	}
+	return unicode.IsLower(r)
+}
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+func isLetterByte(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+func isAlnumByte(c byte) bool { return isLetterByte(c) || c >= '0' && c <= '9' }
+
+func isWordByte(c byte) bool { return isAlnumByte(c) || c == '_' }
+
+func isWordRune(r rune) bool {
+	if r < 0x80 {
+		return isWordByte(byte(r))
+	}
+	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)
+}

@@ -1,0 +1,96 @@
+package normalize
+
+import (
+	"golang.org/x/text/unicode/norm"
+)
+
+// spanMap maps byte offsets of a derived string ("out") back to byte offsets
+// of the string it was derived from ("in"). It stores only the points where
+// the difference in-out changes, so unchanged stretches cost nothing and a
+// stage that changed nothing has no points at all (the identity).
+//
+// Between two points the mapping continues linearly and is clamped to the
+// next point, which keeps it monotonic when a stage inserted bytes.
+type spanMap struct {
+	pts   []int // out0, in0, out1, in1, … with out and in non-decreasing
+	delta int   // in-out at the last point
+	inLen int   // length of the input; 0 when unused
+}
+
+func (m *spanMap) used() bool { return m.inLen > 0 || len(m.pts) > 0 }
+
+// mark records that out corresponds to in. Calls must come with
+// non-decreasing out and in.
+func (m *spanMap) mark(out, in int) {
+	if in-out == m.delta {
+		return
+	}
+	n := len(m.pts)
+	if n >= 2 && m.pts[n-2] == out {
+		m.pts[n-1] = in
+	} else {
+		if m.pts == nil {
+			m.pts = make([]int, 0, 16)
+		}
+		m.pts = append(m.pts, out, in)
+	}
+	m.delta = in - out
+}
+
+// at maps o, clamping the result into [0, inLen].
+func (m *spanMap) at(o, inLen int) int {
+	if o < 0 {
+		o = 0
+	}
+	r := o
+	n := len(m.pts) / 2
+	if n > 0 {
+		// last point with out <= o
+		lo, hi := 0, n
+		for lo < hi {
+			h := int(uint(lo+hi) >> 1)
+			if m.pts[2*h] <= o {
+				lo = h + 1
+			} else {
+				hi = h
+			}
+		}
+		k := lo - 1
+		if k >= 0 {
+			r = m.pts[2*k+1] + o - m.pts[2*k]
+		}
+		if k+1 < n && r > m.pts[2*(k+1)+1] {
+			r = m.pts[2*(k+1)+1]
+		}
+	}
+	if r > inLen {
+		r = inLen
+	}
+	if r < 0 {
+		r = 0
+	}
+	return r
+}
+
+// nfkc returns NFKC(s) and its map back to s. Text that is already NFKC (all
+// ASCII, most CJK, precomposed accents) is returned as is.
+func nfkc(s string) (string, spanMap) {
+	n := norm.NFKC.QuickSpanString(s)
+	if n == len(s) {
+		return s, spanMap{}
+	}
+	m := spanMap{inLen: len(s)}
+	buf := make([]byte, 0, len(s)+len(s)/8+8)
+	buf = append(buf, s[:n]...)
+	var it norm.Iter
+	it.InitString(norm.NFKC, s[n:])
+	for !it.Done() {
+		p0 := n + it.Pos()
+		seg := it.Next()
+		p1 := n + it.Pos()
+		m.mark(len(buf), p0)
+		buf = append(buf, seg...)
+		m.mark(len(buf), p1)
+	}
+	return string(buf), m
+}
