@@ -1,0 +1,94 @@
+package detect
+
+// automaton is an Aho–Corasick matcher compiled to a dense DFA over byte
+// classes: one table lookup per input byte, no allocation while scanning.
+// Every phrase of every rule is one pattern, so a single pass over the folded
+// text finds all candidate phrases at once.
+type automaton struct {
+	class    [256]uint8 // byte → class; class 0 is "a byte no pattern uses"
+	nclass   int
+	delta    []int32   // state*nclass + class → next state
+	out      [][]int32 // state → pattern ids ending here (including via suffix links)
+	patLen   []int32   // pattern id → length in bytes
+	hasMatch []bool    // state → len(out[state]) > 0
+}
+
+// newAutomaton compiles patterns (non-empty byte strings).
+func newAutomaton(patterns []string) *automaton {
+	a := &automaton{patLen: make([]int32, len(patterns))}
+	for _, p := range patterns {
+		for i := 0; i < len(p); i++ {
+			if a.class[p[i]] == 0 {
+				a.nclass++
+				a.class[p[i]] = uint8(a.nclass)
+			}
+		}
+	}
+	a.nclass++ // include class 0
+	// Trie with sparse children first.
+	type node struct {
+		next map[uint8]int32
+	}
+	nodes := []node{{next: map[uint8]int32{}}}
+	outs := [][]int32{nil}
+	for id, p := range patterns {
+		a.patLen[id] = int32(len(p))
+		s := int32(0)
+		for i := 0; i < len(p); i++ {
+			c := a.class[p[i]]
+			n, ok := nodes[s].next[c]
+			if !ok {
+				n = int32(len(nodes))
+				nodes = append(nodes, node{next: map[uint8]int32{}})
+				outs = append(outs, nil)
+				nodes[s].next[c] = n
+			}
+			s = n
+		}
+		outs[s] = append(outs[s], int32(id))
+	}
+	n := len(nodes)
+	a.delta = make([]int32, n*a.nclass)
+	fail := make([]int32, n)
+	queue := make([]int32, 0, n)
+	for c := 0; c < a.nclass; c++ {
+		if t, ok := nodes[0].next[uint8(c)]; ok {
+			a.delta[c] = t
+			queue = append(queue, t)
+		}
+	}
+	for qi := 0; qi < len(queue); qi++ {
+		s := queue[qi]
+		outs[s] = append(outs[s], outs[fail[s]]...)
+		for c := 0; c < a.nclass; c++ {
+			if t, ok := nodes[s].next[uint8(c)]; ok {
+				fail[t] = a.delta[int(fail[s])*a.nclass+c]
+				a.delta[int(s)*a.nclass+c] = t
+				queue = append(queue, t)
+			} else {
+				a.delta[int(s)*a.nclass+c] = a.delta[int(fail[s])*a.nclass+c]
+			}
+		}
+	}
+	a.out = outs
+	a.hasMatch = make([]bool, n)
+	for i, o := range outs {
+		a.hasMatch[i] = len(o) > 0
+	}
+	return a
+}
+
+// scan calls emit(patternID, start, end) for every occurrence of every
+// pattern in text, in order of end position.
+func (a *automaton) scan(text string, emit func(id int32, start, end int)) {
+	s := int32(0)
+	nc := int32(a.nclass)
+	for i := 0; i < len(text); i++ {
+		s = a.delta[s*nc+int32(a.class[text[i]])]
+		if a.hasMatch[s] {
+			for _, id := range a.out[s] {
+				emit(id, i+1-int(a.patLen[id]), i+1)
+			}
+		}
+	}
+}

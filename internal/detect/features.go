@@ -1,0 +1,203 @@
+package detect
+
+import (
+	"bytes"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// featureFunc is a named structural test a rule can require or forbid, for
+// what phrase lists cannot say (where a phrase sits, who reads the text).
+// s and end are offsets in the folded text.
+type featureFunc func(e *Engine, st *state, s, end int) bool
+
+var features = map[string]featureFunc{
+	"segment-start":         segmentStart,
+	"line-start":            lineStart,
+	"boundary-line":         boundaryLine,
+	"quoted-or-explanatory": func(e *Engine, st *state, s, end int) bool { return e.quotedOrExplanatory(st, s, end) },
+	"parameter-name":        parameterName,
+	"sigil-name":            sigilName,
+	"identifier":            func(_ *Engine, st *state, _, _ int) bool { return st.t.Identifier },
+	"short-text":            func(_ *Engine, st *state, _, _ int) bool { return len(st.f.fold) <= 400 },
+}
+
+// isBreak reports whether fold offset i is a space that stood for a line break.
+func (st *state) isBreak(i int) bool {
+	b := st.f.breaks
+	k := sort.Search(len(b), func(j int) bool { return int(b[j]) >= i })
+	return k < len(b) && int(b[k]) == i
+}
+
+// segmentStart: the phrase opens a sentence, a line or the text (list
+// bullets, quotes and markup before it are skipped).
+func segmentStart(_ *Engine, st *state, s, _ int) bool {
+	f := st.f.fold
+	for i := s - 1; i >= 0; i-- {
+		c := f[i]
+		switch {
+		case c == ' ':
+			if st.isBreak(i) {
+				return true
+			}
+		case c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '>' || c == ']' || c == '|':
+			return true
+		case c == '*' || c == '-' || c == '"' || c == '\'' || c == '(' || c == '`' || c == '#' || c == '_' || c == '[':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// lineStart: the phrase opens a line or the text.
+func lineStart(_ *Engine, st *state, s, _ int) bool {
+	f := st.f.fold
+	for i := s - 1; i >= 0; i-- {
+		c := f[i]
+		switch {
+		case c == ' ':
+			if st.isBreak(i) {
+				return true
+			}
+		case c == '*' || c == '-' || c == '"' || c == '\'' || c == '(' || c == '>' || c == '#':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// boundaryLine: the phrase opens the first or the last line of a text of at
+// least three lines, and that line is a short free-text sentence rather than
+// a table row or a heading — text added before or after a document.
+func boundaryLine(e *Engine, st *state, s, end int) bool {
+	b := st.f.breaks
+	if len(b) < 2 || !lineStart(e, st, s, end) {
+		return false
+	}
+	k := sort.Search(len(b), func(j int) bool { return int(b[j]) >= s })
+	var ls, le int
+	switch {
+	case k == 0: // first line
+		ls, le = 0, int(b[0])
+	case k == len(b): // last line
+		ls, le = int(b[k-1])+1, len(st.f.fold)
+	default:
+		return false
+	}
+	line := bytes.TrimSpace(st.f.fold[ls:le])
+	if len(line) == 0 || len(line) > 320 || line[0] == '|' || line[0] == '#' || bytes.Count(line, []byte("|")) >= 2 {
+		return false
+	}
+	return bytes.Count(line, []byte(" ")) <= 45
+}
+
+func parameterName(_ *Engine, st *state, _, _ int) bool {
+	return st.t.Identifier && strings.Contains(st.t.Location.Field, "properties")
+}
+
+func sigilName(_ *Engine, st *state, _, _ int) bool {
+	s := strings.TrimSpace(st.t.Text)
+	return st.t.Identifier && (strings.HasPrefix(s, "_") || strings.HasSuffix(s, "_"))
+}
+
+// quotedOrExplanatory reports text that mentions an attack rather than makes
+// one: inside a code fence or quotes on the same line, or in a paragraph that
+// explains attacks ("attackers", "for example", "prompt injection").
+func (e *Engine) quotedOrExplanatory(st *state, s, end int) bool {
+	f := st.f.fold
+	if inFence(st, s) || inQuotes(f, s, end) {
+		return true
+	}
+	if e.explain < 0 {
+		return false
+	}
+	lo, hi := s-240, end+240
+	for _, p := range st.f.paras {
+		if int(p) < s && int(p) > lo {
+			lo = int(p)
+		}
+		if int(p) > end && int(p) < hi {
+			hi = int(p)
+		}
+	}
+	return e.nearAny(st, []int32{e.explain}, lo, hi)
+}
+
+func inFence(st *state, s int) bool {
+	if !st.fenceOK {
+		f := st.f.fold
+		for i := 0; i+3 <= len(f); {
+			j := bytes.Index(f[i:], []byte("```"))
+			if j < 0 {
+				break
+			}
+			st.fences = append(st.fences, int32(i+j))
+			i += j + 3
+		}
+		st.fenceOK = true
+	}
+	n := 0
+	for _, p := range st.fences {
+		if int(p) < s {
+			n++
+		}
+	}
+	return n%2 == 1
+}
+
+// inQuotes: an opening quote before s and a closing one after end, both
+// within 160 bytes and with no line break or other quote between.
+func inQuotes(f []byte, s, end int) bool {
+	open := byte(0)
+	for i := s - 1; i >= 0 && i >= s-160; i-- {
+		c := f[i]
+		if c == '"' || c == '`' || (c == '\'' && (i == 0 || !isWordByte(f[i-1]))) {
+			open = c
+			break
+		}
+	}
+	if open == 0 {
+		return false
+	}
+	for i := end; i < len(f) && i < end+160; i++ {
+		c := f[i]
+		if c == open && (open != '\'' || i+1 >= len(f) || !isWordByte(f[i+1])) {
+			return true
+		}
+	}
+	return false
+}
+
+// evidence cuts the matched span, with a little context, from the text the
+// engine scanned, whitespace collapsed and cut at rune boundaries.
+func (e *Engine) evidence(st *state, s, end int) string {
+	src := st.f.src
+	so := int(st.f.offs[s])
+	eo := int(st.f.offs[end-1])
+	_, sz := utf8.DecodeRuneInString(src[eo:])
+	eo += sz
+	lo, hi := max(0, so-40), min(len(src), eo+40)
+	for lo > 0 && !utf8.RuneStart(src[lo]) {
+		lo--
+	}
+	for hi < len(src) && !utf8.RuneStart(src[hi]) {
+		hi++
+	}
+	if eo-so > 240 {
+		hi = min(len(src), so+240)
+		for hi < len(src) && !utf8.RuneStart(src[hi]) {
+			hi++
+		}
+	}
+	ev := strings.Join(strings.Fields(src[lo:hi]), " ")
+	if lo > 0 {
+		ev = "…" + ev
+	}
+	if hi < len(src) {
+		ev += "…"
+	}
+	return strings.ToValidUTF8(ev, "\uFFFD")
+}

@@ -1,0 +1,166 @@
+package detect
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// folded is the matching form of one text: lower-case, accents removed from
+// Latin letters, common Cyrillic/Greek look-alikes mapped to Latin, typographic
+// quotes made ASCII and every whitespace run collapsed to one space. offs maps
+// each byte of fold back to the byte offset in src it came from (len(fold)+1
+// entries), and breaks lists the fold offsets of spaces that stood for a line
+// break, so detectors can still see line and paragraph structure.
+type folded struct {
+	src    string
+	fold   []byte
+	offs   []int32
+	breaks []int32 // fold offsets of collapsed runs that contained '\n'
+	paras  []int32 // fold offsets of collapsed runs that contained a blank line
+}
+
+func (f *folded) reset(src string) {
+	f.src = src
+	f.fold = f.fold[:0]
+	f.offs = f.offs[:0]
+	f.breaks = f.breaks[:0]
+	f.paras = f.paras[:0]
+}
+
+// foldText fills f from src.
+func foldText(f *folded, src string) {
+	f.reset(src)
+	pendingSpace, nl, blank := false, 0, false
+	for i := 0; i < len(src); {
+		c := src[i]
+		var r rune
+		size := 1
+		if c < utf8.RuneSelf {
+			r = rune(c)
+		} else {
+			r, size = utf8.DecodeRuneInString(src[i:])
+		}
+		if isSpace(r) {
+			if !pendingSpace {
+				pendingSpace, nl, blank = true, 0, false
+			}
+			if r == '\n' {
+				nl++
+				if nl >= 2 {
+					blank = true
+				}
+			}
+			i += size
+			continue
+		}
+		if pendingSpace {
+			if len(f.fold) > 0 {
+				if nl > 0 {
+					f.breaks = append(f.breaks, int32(len(f.fold)))
+				}
+				if blank {
+					f.paras = append(f.paras, int32(len(f.fold)))
+				}
+				f.fold = append(f.fold, ' ')
+				f.offs = append(f.offs, int32(i-1))
+			}
+			pendingSpace = false
+		}
+		f.appendRune(foldRune(r), i)
+		i += size
+	}
+	f.offs = append(f.offs, int32(len(src)))
+}
+
+func (f *folded) appendRune(r rune, at int) {
+	if r < utf8.RuneSelf {
+		f.fold = append(f.fold, byte(r))
+		f.offs = append(f.offs, int32(at))
+		return
+	}
+	n := len(f.fold)
+	f.fold = utf8.AppendRune(f.fold, r)
+	for j := n; j < len(f.fold); j++ {
+		f.offs = append(f.offs, int32(at))
+	}
+}
+
+func isSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\v', '\f', 0x85, 0xA0, 0x3000:
+		return true
+	}
+	return r > 0xFF && unicode.IsSpace(r)
+}
+
+// latinBase maps U+00C0–U+017F to their base letter (accents removed).
+var latinBase = func() [0x180 - 0xC0]rune {
+	var t [0x180 - 0xC0]rune
+	for r := rune(0xC0); r < 0x180; r++ {
+		d := norm.NFD.String(string(r))
+		base, _ := utf8.DecodeRuneInString(d)
+		t[r-0xC0] = unicode.ToLower(base)
+	}
+	return t
+}()
+
+// confusables maps the look-alikes attackers use most to their Latin letter.
+var confusables = map[rune]rune{
+	'а': 'a', 'в': 'b', 'е': 'e', 'ё': 'e', 'к': 'k', 'м': 'm', 'н': 'h', 'о': 'o', 'р': 'p',
+	'с': 'c', 'т': 't', 'у': 'y', 'х': 'x', 'і': 'i', 'ї': 'i', 'ј': 'j', 'ѕ': 's', 'ԁ': 'd',
+	'ɡ': 'g', 'ӏ': 'l', 'һ': 'h', 'ԛ': 'q', 'ԝ': 'w', 'α': 'a', 'ο': 'o', 'ν': 'v', 'ε': 'e',
+	'ι': 'i', 'κ': 'k', 'ρ': 'p', 'τ': 't', 'υ': 'u', 'χ': 'x', 'ѵ': 'v', 'ɩ': 'i', 'ı': 'i',
+	'’': '\'', '‘': '\'', '‛': '\'', '′': '\'', '“': '"', '”': '"', '„': '"', '«': '"', '»': '"',
+	'‐': '-', '‑': '-', '‒': '-', '–': '-', '—': '-', '−': '-', '＜': '<', '＞': '>',
+}
+
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			return r + 32
+		}
+		return r
+	}
+	if r >= 0xC0 && r < 0x180 && r != 0xD7 && r != 0xF7 && r != 0xDF {
+		return latinBase[r-0xC0]
+	}
+	r = unicode.ToLower(r)
+	if m, ok := confusables[r]; ok {
+		return m
+	}
+	return r
+}
+
+// foldString is the matching form of a phrase (same mapping as foldText).
+func foldString(s string) string {
+	var f folded
+	foldText(&f, s)
+	return string(f.fold)
+}
+
+// splitIdentifier splits camelCase, snake_case, kebab-case and dotted names
+// into space-separated words: "contentFromReadingSshIdRsa" → "content From
+// Reading Ssh Id Rsa". Sigils such as leading underscores become spaces.
+func splitIdentifier(s string) string {
+	out := make([]rune, 0, len(s)+8)
+	rs := []rune(s)
+	for i, r := range rs {
+		switch {
+		case r == '_' || r == '-' || r == '.' || r == '/' || r == ':':
+			out = append(out, ' ')
+			continue
+		case i > 0 && unicode.IsUpper(r):
+			prev := rs[i-1]
+			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
+				out = append(out, ' ')
+			}
+		case i > 0 && unicode.IsDigit(r) && unicode.IsLetter(rs[i-1]):
+			// keep "id25519"-like tokens together; split "file2" no further.
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
