@@ -100,7 +100,7 @@ func (p *printer) finding(f finding.Finding) {
 		p.line(indent + p.paint("2", "at "+where))
 	}
 	if f.Evidence != "" {
-		p.line(indent + "evidence: \"" + Printable(f.Evidence, maxEvidence) + "\"")
+		p.line(indent + "evidence: " + Printable(f.Evidence, maxEvidence))
 	}
 	if f.Fix != "" {
 		p.line(indent + "fix: " + Printable(f.Fix, 400))

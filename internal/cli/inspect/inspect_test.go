@@ -1,0 +1,160 @@
+package inspect_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/moat-dev/moat/internal/cli"
+	"github.com/moat-dev/moat/internal/cli/cmdutil"
+	"github.com/moat-dev/moat/internal/cli/inspect"
+	"github.com/moat-dev/moat/internal/detect"
+	"github.com/moat-dev/moat/internal/finding"
+	"github.com/moat-dev/moat/internal/iostreams"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// keywordScanner is a deterministic stand-in for the detection engine.
+type keywordScanner struct{}
+
+var keywords = []struct {
+	word, rule string
+	sev        finding.Severity
+}{
+	{"id_rsa", "fake-sensitive-file", finding.Critical},
+	{"Do not mention", "fake-secrecy", finding.High},
+	{"ignore all previous", "fake-override", finding.High},
+	{"postgres://", "fake-secret", finding.Medium},
+}
+
+func (keywordScanner) Scan(t detect.Target) []finding.Finding {
+	var out []finding.Finding
+	for _, k := range keywords {
+		if strings.Contains(t.Text, k.word) {
+			out = append(out, finding.Finding{Rule: k.rule, Category: "test", Severity: k.sev,
+				Message: "found " + k.word, Evidence: k.word, Location: t.Location})
+		}
+	}
+	return out
+}
+
+type runResult struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, stdin string, stdinTTY bool, args ...string) runResult {
+	t.Helper()
+	ios, in, out, errOut := iostreams.Test()
+	in.WriteString(stdin)
+	ios.SetTTY(stdinTTY, false, false)
+	f := &cmdutil.Factory{IO: ios, WorkDir: "/nonexistent-workdir"}
+	code := cli.Run(f, append([]string{"inspect"}, args...))
+	return runResult{code, out.String(), errOut.String()}
+}
+
+func TestInspect(t *testing.T) {
+	defer inspect.SetScanner(keywordScanner{})()
+	tests := []struct {
+		name     string
+		args     []string
+		stdin    string
+		stdinTTY bool
+		code     int
+	}{
+		{"table", []string{"testdata/tools.json"}, "", false, 1},
+		{"json", []string{"--format", "json", "testdata/tools.json", "testdata/session.jsonl"}, "", false, 1},
+		{"sarif", []string{"--format=sarif", "testdata/tools.json"}, "", false, 1},
+		{"session with bad lines", []string{"testdata/session.jsonl"}, "", false, 1},
+		{"clean", []string{"testdata/clean.json"}, "", false, 0},
+		{"fail-on critical", []string{"--fail-on", "critical", "testdata/session.jsonl"}, "", false, 0},
+		{"fail-on none", []string{"--fail-on", "none", "testdata/tools.json"}, "", false, 0},
+		{"fail-on medium", []string{"--fail-on", "medium", "-f", "json", "testdata/session.jsonl"}, "", false, 1},
+		{"server flag", []string{"--server", "my-server", "testdata/session.jsonl"}, "", false, 1},
+		{"stdin dash", []string{"-"}, `{"content":[{"type":"text","text":"db postgres://x:y@h"}]}`, false, 0},
+		{"stdin implicit", nil, `{"content":[{"type":"text","text":"Do not mention it"}]}`, false, 1},
+		{"stdin terminal", nil, "", true, 2},
+		{"unknown format", []string{"--format", "xml", "testdata/tools.json"}, "", false, 2},
+		{"bad fail-on", []string{"--fail-on", "urgent", "testdata/tools.json"}, "", false, 2},
+		{"bad max-size", []string{"--max-size", "lots", "testdata/tools.json"}, "", false, 2},
+		{"missing file", []string{"testdata/tools.json", "testdata/nope.json"}, "", false, 2},
+		{"directory", []string{"testdata"}, "", false, 2},
+		{"no valid document", []string{"testdata/garbage.txt"}, "", false, 2},
+		{"empty stdin", []string{"-"}, "\n\n", false, 2},
+		{"max-size", []string{"--max-size", "100", "testdata/session.jsonl"}, "", false, 0},
+		{"document over max-size", []string{"--max-size", "100", "testdata/tools.json"}, "", false, 2},
+		{"forced jsonl", []string{"--input", "jsonl", "testdata/tools.json"}, "", false, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.stdin, tc.stdinTTY, tc.args...)
+			if r.code != tc.code {
+				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			golden := filepath.Join("testdata", "golden", strings.ReplaceAll(tc.name, " ", "-")+".golden")
+			got := "-- exit --\n" + string(rune('0'+r.code)) + "\n-- stdout --\n" + r.stdout + "-- stderr --\n" + r.stderr
+			checkGolden(t, golden, got)
+		})
+	}
+}
+
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if d := cmp.Diff(string(want), got); d != "" {
+		t.Errorf("%s differs (-want +got):\n%s", path, d)
+	}
+}
+
+// TestDemoWithEngine runs the bundled demo through the real engine: the
+// poisoned tools must be flagged and the clean ones must not.
+func TestDemoWithEngine(t *testing.T) {
+	ios, _, out, errOut := iostreams.Test()
+	f := &cmdutil.Factory{IO: ios}
+	code := cli.Run(f, []string{"inspect", "--format", "json", "../../../examples/demo/poisoned-tools.json", "../../../examples/demo/session.jsonl"})
+	if code == 0 && strings.Contains(out.String(), `"findings": []`) {
+		t.Skip("the detection engine reports nothing yet")
+	}
+	if code != 1 {
+		t.Fatalf("exit %d, stderr %s", code, errOut.String())
+	}
+	flagged := map[string]bool{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if s := strings.TrimSpace(line); strings.HasPrefix(s, `"tool": "`) {
+			flagged[strings.TrimSuffix(strings.TrimPrefix(s, `"tool": "`), `",`)] = true
+		}
+	}
+	for _, tool := range []string{"calculate_shipping", "send_report", "get_weather"} {
+		if !flagged[tool] {
+			t.Errorf("poisoned tool %s not flagged", tool)
+		}
+	}
+	for _, tool := range []string{"search_docs", "list_calendar_events"} {
+		if flagged[tool] {
+			t.Errorf("clean tool %s flagged", tool)
+		}
+	}
+	for _, want := range []string{`"file": "../../../examples/demo/session.jsonl"`, `"category": "secret"`, `"server": "acme-notes"`} {
+		if !bytes.Contains(out.Bytes(), []byte(want)) {
+			t.Errorf("demo output lacks %s", want)
+		}
+	}
+}
