@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
+	"github.com/moat-dev/moat/internal/cli/inspect"
 	"github.com/moat-dev/moat/internal/cli/run"
 	"github.com/moat-dev/moat/internal/cli/version"
 	"github.com/moat-dev/moat/internal/iostreams"
@@ -19,6 +20,7 @@ import (
 var commands = []func(*cmdutil.Factory) *cobra.Command{
 	version.NewCmd,
 	run.NewCmd,
+	inspect.NewCmd,
 }
 
 // NewRoot builds the root command.
