@@ -53,7 +53,7 @@ func (p *Proxy) workLoop(ctx context.Context, s Side, q <-chan *Message) {
 			continue
 		}
 		p.write(ctx, s, o.reply)
-		p.write(ctx, s.other(), o.fwd)
+		p.forward(ctx, s, o.fwd, o.pend)
 	}
 }
 

@@ -166,11 +166,25 @@ func answerErr(req *Message, e *RPCError) []byte {
 	return reply
 }
 
-func (p *Proxy) write(ctx context.Context, to Side, frame []byte) {
+func (p *Proxy) write(ctx context.Context, to Side, frame []byte) error {
 	if frame == nil {
+		return nil
+	}
+	err := p.conns[to].Write(ctx, frame)
+	if err != nil {
+		p.log.Debug("write failed", "to", to.String(), "err", err)
+	}
+	return err
+}
+
+// forward writes a message to the other side; if a request cannot be
+// delivered its sender is answered at once instead of waiting for the
+// timeout.
+func (p *Proxy) forward(ctx context.Context, from Side, frame []byte, req *Message) {
+	if p.write(ctx, from.other(), frame) == nil || req == nil {
 		return
 	}
-	if err := p.conns[to].Write(ctx, frame); err != nil {
-		p.log.Debug("write failed", "to", to.String(), "err", err)
+	if e := p.pend[from].remove(req.IDKey()); e != nil {
+		p.write(ctx, from, answerErr(req, &RPCError{Code: CodeUnavailable, Message: fmt.Sprintf("moat: could not deliver %s: the %s is not reading", req.Method, from.other())}))
 	}
 }
