@@ -42,16 +42,16 @@ type ruleSchema struct {
 }
 
 type matchSchema struct {
-	All       [][]string `yaml:"all"`
-	Window    int        `yaml:"window"`
-	Ordered   bool       `yaml:"ordered"`
-	NotBefore []string   `yaml:"not_before"`
-	Unless    []string   `yaml:"unless"`
-	Regex     string     `yaml:"regex"`
-	Require   []string   `yaml:"require"`
-	Forbid    []string   `yaml:"forbid"`
-	Hidden    []string   `yaml:"hidden"`
-	Combine   int        `yaml:"combine"`
+	All       [][]string        `yaml:"all"`
+	Window    int               `yaml:"window"`
+	Ordered   bool              `yaml:"ordered"`
+	NotBefore []string          `yaml:"not_before"`
+	Unless    []string          `yaml:"unless"`
+	Regex     string            `yaml:"regex"`
+	Require   []string          `yaml:"require"`
+	Forbid    []string          `yaml:"forbid"`
+	Hidden    []string          `yaml:"hidden"`
+	Combine   int               `yaml:"combine"`
 	Severity  map[string]string `yaml:"severity_in"`
 }
 
