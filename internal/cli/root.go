@@ -12,6 +12,7 @@ import (
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
 	"github.com/moat-dev/moat/internal/cli/inspect"
 	"github.com/moat-dev/moat/internal/cli/run"
+	scancmd "github.com/moat-dev/moat/internal/cli/scan"
 	"github.com/moat-dev/moat/internal/cli/version"
 	"github.com/moat-dev/moat/internal/iostreams"
 )
@@ -21,6 +22,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	version.NewCmd,
 	run.NewCmd,
 	inspect.NewCmd,
+	scancmd.NewCmd,
 }
 
 // NewRoot builds the root command.
