@@ -3,6 +3,7 @@ package run_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -34,8 +35,18 @@ func (s *syncBuf) String() string {
 // Go SDK client to it.
 func connect(t *testing.T, flags []string, server ...string) (*mcp.ClientSession, *exec.Cmd, *syncBuf) {
 	t.Helper()
+	return connectEnv(t, nil, flags, server...)
+}
+
+// connectEnv is connect with extra environment variables for moat and so
+// for the server it starts.
+func connectEnv(t *testing.T, env []string, flags []string, server ...string) (*mcp.ClientSession, *exec.Cmd, *syncBuf) {
+	t.Helper()
 	args := append(append([]string{"run"}, flags...), "--")
 	cmd := exec.Command(bin.moat, append(args, server...)...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	stderr := &syncBuf{}
 	cmd.Stderr = stderr
 	client := mcp.NewClient(&mcp.Implementation{Name: "moat-e2e", Version: "1"}, nil)
