@@ -407,3 +407,9 @@ func marshal(v any) ([]byte, error) {
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
+
+// OpenDefault opens the audit log of moat's state directory with default
+// options and the given clock.
+func OpenDefault(stateDir string, now func() time.Time) (*JSONL, error) {
+	return Open(Options{Dir: Dir(stateDir), Now: now})
+}

@@ -92,6 +92,15 @@ func ReadDir(dir string, fn func(Record) error) error {
 // ErrStop may be returned by a ReadDir callback to stop reading.
 var ErrStop = errStop
 
+// ReadFile calls fn for every well-formed record of one audit file.
+func ReadFile(name string, fn func(Record) error) error {
+	err := readFile(name, 0, fn)
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
 // readFile reads the records of one file starting at byte offset off.
 func readFile(name string, off int64, fn func(Record) error) error {
 	f, err := os.Open(name)

@@ -9,7 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/moat-dev/moat/internal/cli/approve"
+	auditcmd "github.com/moat-dev/moat/internal/cli/audit"
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
+	"github.com/moat-dev/moat/internal/cli/grant"
 	"github.com/moat-dev/moat/internal/cli/inspect"
 	"github.com/moat-dev/moat/internal/cli/run"
 	scancmd "github.com/moat-dev/moat/internal/cli/scan"
@@ -23,6 +26,12 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	run.NewCmd,
 	inspect.NewCmd,
 	scancmd.NewCmd,
+	grant.NewCmd,
+	grant.NewListCmd,
+	approve.NewListCmd,
+	approve.NewCmd,
+	approve.NewDenyCmd,
+	auditcmd.NewCmd,
 }
 
 // NewRoot builds the root command.
