@@ -2,12 +2,14 @@ package secrets
 
 import (
 	"bytes"
+	"regexp/syntax"
 	_ "embed" // the default catalogue
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -44,6 +46,9 @@ type ruleSchema struct {
 	// Embedded lets the keyword sit inside a longer identifier
 	// (DB_PASSWORD). Without it the keyword must start a word.
 	Embedded bool     `yaml:"embedded"`
+	// Gate is a cheap Go check at the keyword that must pass before the
+	// regex runs: assignment or userinfo.
+	Gate     string   `yaml:"gate"`
 	Extend   string   `yaml:"extend"`
 	Validate []string `yaml:"validate"`
 	Examples struct {
@@ -59,6 +64,7 @@ type rule struct {
 	valueGrp int            // submatch index of the secret value; 0 = whole match
 	window   int
 	embedded bool
+	gate     gate
 	extend   extender
 	checks   []validator
 }
@@ -146,6 +152,14 @@ func translate(s *ruleSchema) (rule, error) {
 	if r.window < 16 || r.window > maxWindow {
 		return r, fmt.Errorf("window %d: must be 16..%d bytes", r.window, maxWindow)
 	}
+	// A bounded regex never needs more text than its longest match; a
+	// smaller window keeps the backtracker's per-call set-up small.
+	if n, ok := maxMatchLen(re); ok && n < r.window {
+		r.window = max(n, 1)
+	}
+	if r.gate, err = lookupGate(s.Gate); err != nil {
+		return r, err
+	}
 	if r.extend, err = lookupExtender(s.Extend); err != nil {
 		return r, err
 	}
@@ -182,4 +196,55 @@ func checkKeywords(in []string) ([]string, error) {
 		out = append(out, strings.ToLower(k))
 	}
 	return out, nil
+}
+
+// maxMatchLen returns the longest match of re in bytes, if it is bounded.
+func maxMatchLen(re *regexp.Regexp) (int, bool) {
+	t, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return 0, false
+	}
+	return syntaxMaxLen(t.Simplify())
+}
+
+func syntaxMaxLen(t *syntax.Regexp) (int, bool) {
+	switch t.Op {
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText,
+		syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary, syntax.OpNoMatch:
+		return 0, true
+	case syntax.OpLiteral:
+		n := 0
+		for _, r := range t.Rune {
+			n += utf8.RuneLen(r)
+		}
+		return n, true
+	case syntax.OpCharClass, syntax.OpAnyCharNotNL, syntax.OpAnyChar:
+		if len(t.Rune) > 0 && t.Rune[len(t.Rune)-1] < utf8.RuneSelf {
+			return 1, true
+		}
+		return utf8.UTFMax, true
+	case syntax.OpCapture, syntax.OpQuest:
+		return syntaxMaxLen(t.Sub[0])
+	case syntax.OpRepeat:
+		if t.Max < 0 {
+			return 0, false
+		}
+		n, ok := syntaxMaxLen(t.Sub[0])
+		return n * t.Max, ok
+	case syntax.OpConcat, syntax.OpAlternate:
+		total := 0
+		for _, sub := range t.Sub {
+			n, ok := syntaxMaxLen(sub)
+			if !ok {
+				return 0, false
+			}
+			if t.Op == syntax.OpConcat {
+				total += n
+			} else {
+				total = max(total, n)
+			}
+		}
+		return total, true
+	}
+	return 0, false // star, plus and anything unknown: unbounded
 }

@@ -39,6 +39,9 @@ func (st *scanState) keyword(pos int, kw *pfKeyword) {
 		if !r.embedded && pos > 0 && isWord(st.text[pos-1]) && isWord(st.text[pos]) {
 			continue
 		}
+		if r.gate != nil && !r.gate(st.text, pos, pos+len(kw.lit)) {
+			continue
+		}
 		if c, end, ok := r.apply(st.text, pos); ok {
 			c.rule = ri
 			st.cands = append(st.cands, c)
