@@ -81,6 +81,39 @@ type Decision struct {
 	Reason string `json:"reason"`
 	// GrantID is set when a grant turned an ask into allow.
 	GrantID string `json:"grant,omitempty"`
+	// GrantOnce is set when the grant used was a once-grant: the caller
+	// must delete it (it has been consumed).
+	GrantOnce bool `json:"grant_once,omitempty"`
+	// GrantPermanent is set when the grant used has no expiry.
+	GrantPermanent bool `json:"grant_permanent,omitempty"`
+	// Matched lists every rule that matched, strongest first, for explain
+	// output and the audit log.
+	Matched []Match `json:"matched,omitempty"`
+}
+
+// Match is one rule that matched a call.
+type Match struct {
+	Rule   string `json:"rule"`
+	Action Action `json:"action"`
+	// Source is "builtin", the policy source name (a file) or "default".
+	Source string `json:"source"`
+	Reason string `json:"reason"`
+}
+
+// MarshalText encodes an action as "allow", "ask" or "deny".
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// ParseAction parses "allow", "ask" or "deny".
+func ParseAction(s string) (Action, bool) {
+	switch s {
+	case "allow":
+		return Allow, true
+	case "ask":
+		return Ask, true
+	case "deny":
+		return Deny, true
+	}
+	return Deny, false
 }
 
 // Grant is a narrow, expiring permission: a scope (server, tool, optional

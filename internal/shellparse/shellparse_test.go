@@ -134,10 +134,10 @@ func TestBenign(t *testing.T) {
 
 func TestDeobfuscatedText(t *testing.T) {
 	tests := map[string]string{
-		"r''m${IFS}-rf /":                   "rm -rf /",
-		`$'\x72\x6d' -rf /`:                 "rm -rf /",
+		"r''m${IFS}-rf /":                    "rm -rf /",
+		`$'\x72\x6d' -rf /`:                  "rm -rf /",
 		"echo cm0gLXJmIC8= | base64 -d | sh": "echo cm0gLXJmIC8= | base64 -d | sh",
-		"sudo rm -rf /*":                    "rm -rf /*",
+		"sudo rm -rf /*":                     "rm -rf /*",
 	}
 	for in, want := range tests {
 		if got := Parse(in).Text; got != want {

@@ -1,0 +1,232 @@
+package policy
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"encoding/json"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Limits on the arguments of one call. A call over a limit is denied.
+const (
+	MaxArgsBytes = 1 << 20 // 1 MiB of JSON
+	MaxArgsDepth = 32      // nesting of objects and arrays
+	MaxArgsNodes = 20000   // values
+)
+
+// ErrArgs marks arguments that cannot be decided on (invalid or hostile
+// JSON). The engine denies such calls.
+var ErrArgs = errors.New("invalid arguments")
+
+// kind of a JSON value.
+type kind byte
+
+const (
+	kNull kind = iota
+	kBool
+	kNumber
+	kString
+	kArray
+	kObject
+)
+
+// value is a decoded JSON value that keeps numbers as written and object
+// members in document order.
+type value struct {
+	kind  kind
+	str   string // string value, number text, "true"/"false"
+	keys  []string
+	elems []*value // object member values (parallel to keys) or array elements
+}
+
+// decodeArgs decodes the raw arguments strictly: valid UTF-8, no duplicate
+// member names (compared exactly, case-sensitively), bounded size, depth and
+// node count. Empty input and null are an empty object.
+func decodeArgs(raw []byte) (*value, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return &value{kind: kObject}, nil
+	}
+	if len(raw) > MaxArgsBytes {
+		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrArgs, len(raw), MaxArgsBytes)
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false))
+	nodes := 0
+	v, err := readValue(dec, 0, &nodes)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil, fmt.Errorf("%w: trailing data after the arguments object", ErrArgs)
+	}
+	if v.kind == kNull {
+		return &value{kind: kObject}, nil
+	}
+	if v.kind != kObject {
+		return nil, fmt.Errorf("%w: arguments must be a JSON object", ErrArgs)
+	}
+	return v, nil
+}
+
+func readValue(dec *jsontext.Decoder, depth int, nodes *int) (*value, error) {
+	*nodes++
+	if *nodes > MaxArgsNodes {
+		return nil, fmt.Errorf("%w: more than %d values", ErrArgs, MaxArgsNodes)
+	}
+	if depth > MaxArgsDepth {
+		return nil, fmt.Errorf("%w: nested deeper than %d levels", ErrArgs, MaxArgsDepth)
+	}
+	switch dec.PeekKind() {
+	case '0':
+		raw, err := dec.ReadValue()
+		if err != nil {
+			return nil, argsErr(err)
+		}
+		return &value{kind: kNumber, str: string(raw)}, nil
+	}
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return nil, argsErr(err)
+	}
+	switch tok.Kind() {
+	case 'n':
+		return &value{kind: kNull}, nil
+	case 't', 'f':
+		return &value{kind: kBool, str: strconv.FormatBool(tok.Bool())}, nil
+	case '"':
+		return &value{kind: kString, str: tok.String()}, nil
+	case '[':
+		v := &value{kind: kArray}
+		for dec.PeekKind() != ']' {
+			e, err := readValue(dec, depth+1, nodes)
+			if err != nil {
+				return nil, err
+			}
+			v.elems = append(v.elems, e)
+		}
+		_, err := dec.ReadToken()
+		return v, argsErr(err)
+	case '{':
+		v := &value{kind: kObject}
+		for dec.PeekKind() != '}' {
+			kt, err := dec.ReadToken()
+			if err != nil {
+				return nil, argsErr(err)
+			}
+			key := kt.String() // the token is only valid until the next read
+			e, err := readValue(dec, depth+1, nodes)
+			if err != nil {
+				return nil, err
+			}
+			v.keys = append(v.keys, key)
+			v.elems = append(v.elems, e)
+		}
+		_, err := dec.ReadToken()
+		return v, argsErr(err)
+	}
+	return nil, fmt.Errorf("%w: unexpected token", ErrArgs)
+}
+
+func argsErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: truncated JSON", ErrArgs)
+	}
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) && errors.Is(se.Err, jsontext.ErrDuplicateName) {
+		return fmt.Errorf("%w: duplicate key %s (a server may read the other copy)", ErrArgs, strings.TrimPrefix(se.JSONPointer.LastToken(), ""))
+	}
+	return fmt.Errorf("%w: %v", ErrArgs, err)
+}
+
+// CanonicalArgsHash returns "sha256:" and the hex SHA-256 of the canonical
+// form of raw: the same strict decoding as Evaluate, object keys sorted by
+// their UTF-8 bytes, no insignificant whitespace, strings re-encoded
+// minimally and numbers exactly as written. Empty input and null hash as {}.
+func CanonicalArgsHash(raw json.RawMessage) (string, error) {
+	v, err := decodeArgs(raw)
+	if err != nil {
+		return "", err
+	}
+	return hashValue(v), nil
+}
+
+func hashValue(v *value) string {
+	sum := sha256.Sum256(appendCanonical(nil, v))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func appendCanonical(b []byte, v *value) []byte {
+	switch v.kind {
+	case kNull:
+		return append(b, "null"...)
+	case kBool, kNumber:
+		return append(b, v.str...)
+	case kString:
+		q, _ := jsontext.AppendQuote(b, v.str)
+		return q
+	case kArray:
+		b = append(b, '[')
+		for i, e := range v.elems {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendCanonical(b, e)
+		}
+		return append(b, ']')
+	}
+	idx := make([]int, len(v.keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, c int) int { return strings.Compare(v.keys[a], v.keys[c]) })
+	b = append(b, '{')
+	for n, i := range idx {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b, _ = jsontext.AppendQuote(b, v.keys[i])
+		b = append(b, ':')
+		b = appendCanonical(b, v.elems[i])
+	}
+	return append(b, '}')
+}
+
+// toNative converts a value for CEL: objects to map[string]any, arrays to
+// []any, integers that fit to int64, other numbers to float64.
+func toNative(v *value) any {
+	switch v.kind {
+	case kNull:
+		return nil
+	case kBool:
+		return v.str == "true"
+	case kNumber:
+		if i, err := strconv.ParseInt(v.str, 10, 64); err == nil {
+			return i
+		}
+		f, _ := strconv.ParseFloat(v.str, 64)
+		return f
+	case kString:
+		return v.str
+	case kArray:
+		out := make([]any, len(v.elems))
+		for i, e := range v.elems {
+			out[i] = toNative(e)
+		}
+		return out
+	}
+	m := make(map[string]any, len(v.keys))
+	for i, k := range v.keys {
+		m[k] = toNative(v.elems[i])
+	}
+	return m
+}

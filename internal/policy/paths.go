@@ -1,0 +1,174 @@
+package policy
+
+import (
+	"net/url"
+	"path"
+	"strings"
+)
+
+// CleanPath cleans a path-like value lexically (it never touches the file
+// system, so it cannot follow symlinks): file:// URLs become paths,
+// backslashes become slashes, ~, $HOME, ${HOME}, %USERPROFILE% and the
+// given home directory become "~", "." and ".." are resolved, repeated and
+// trailing slashes removed, and anything after a NUL byte is dropped (as
+// the C library would). Relative paths stay relative.
+func CleanPath(p, home string) string {
+	if i := strings.IndexByte(p, 0); i >= 0 {
+		p = p[:i]
+	}
+	p = strings.TrimSpace(p)
+	if strings.HasPrefix(p, "file:") {
+		if u, err := url.Parse(p); err == nil && u.Path != "" {
+			p = u.Path
+		} else {
+			p = strings.TrimPrefix(strings.TrimPrefix(p, "file:"), "//")
+		}
+	}
+	if strings.Contains(p, "%") && !strings.HasPrefix(p, "%USERPROFILE%") {
+		if dec, err := url.PathUnescape(p); err == nil {
+			p = dec
+		}
+	}
+	p = strings.ReplaceAll(p, `\`, "/")
+	for _, h := range []string{"$HOME", "${HOME}", "%USERPROFILE%", "%HOMEPATH%", "$env:USERPROFILE", "$env:HOME"} {
+		if p == h || strings.HasPrefix(p, h+"/") {
+			p = "~" + p[len(h):]
+		}
+	}
+	if home != "" && home != "/" {
+		home = strings.TrimSuffix(strings.ReplaceAll(home, `\`, "/"), "/")
+		if p == home || strings.HasPrefix(p, home+"/") {
+			p = "~" + p[len(home):]
+		}
+	}
+	if p == "" {
+		return ""
+	}
+	if len(p) > 2 && p[1] == ':' && p[2] == '/' { // C:/Users/u/…
+		p = "/" + strings.ToLower(p[:1]) + p[2:]
+	}
+	c := path.Clean(p)
+	if strings.HasPrefix(c, "~/") || c == "~" {
+		rest := path.Clean("/" + strings.TrimPrefix(c, "~"))
+		if rest == "/" {
+			return "~"
+		}
+		return "~" + rest
+	}
+	return c
+}
+
+// credDirs are directories whose whole content is credentials.
+var credDirs = map[string]string{
+	".ssh": "SSH keys", ".aws": "AWS credentials", ".azure": "Azure credentials", ".kube": "Kubernetes credentials",
+	".gnupg": "GnuPG keys", ".password-store": "pass password store", ".docker/config.json": "Docker registry credentials",
+	".config/gcloud": "Google Cloud credentials", ".config/gh": "GitHub CLI token", ".config/hub": "GitHub token",
+	".local/share/keyrings": "desktop keyring", "library/keychains": "macOS keychain", ".oci": "Oracle Cloud credentials",
+	".terraform.d/credentials.tfrc.json": "Terraform Cloud token", ".cargo/credentials": "Cargo registry token",
+	".cargo/credentials.toml": "Cargo registry token", ".config/op": "1Password CLI", ".mozilla/firefox": "browser profile store",
+	".config/google-chrome": "browser profile store", ".config/chromium": "browser profile store",
+	".config/bravesoftware": "browser profile store", ".config/microsoft-edge": "browser profile store",
+	"library/application support/google/chrome": "browser profile store", "library/application support/firefox": "browser profile store",
+	"library/cookies": "browser cookies", "appdata/local/google/chrome/user data": "browser profile store",
+	"appdata/roaming/mozilla/firefox": "browser profile store", "etc/ssh": "SSH host keys",
+}
+
+// credFiles are credential file names anywhere.
+var credFiles = map[string]string{
+	".netrc": "netrc credentials", "_netrc": "netrc credentials", ".pgpass": "PostgreSQL passwords",
+	".git-credentials": "git credentials", ".vault-token": "Vault token", ".pypirc": "PyPI token",
+	"id_rsa": "SSH private key", "id_dsa": "SSH private key", "id_ecdsa": "SSH private key", "id_ed25519": "SSH private key",
+	".my.cnf": "MySQL credentials", "credentials.json": "", ".npmrc": "npm token", ".boto": "cloud credentials",
+	".s3cfg": "S3 credentials", "shadow": "", "gshadow": "", "master.passwd": "", ".htpasswd": "password hashes",
+	".env": "environment secrets",
+}
+
+var envBenign = map[string]bool{"example": true, "sample": true, "template": true, "dist": true, "defaults": true, "schema": true, "tpl": true}
+
+// credGlobNames are matched by glob components ("~/.ss*/id_*").
+var credGlobNames = []string{".ssh", ".aws", ".kube", ".gnupg", ".docker", ".netrc", ".env", "id_rsa", "id_ed25519", "shadow", ".git-credentials", ".pgpass", "gcloud"}
+
+// CredentialPath reports what kind of credential store p (already cleaned)
+// points at, or "".
+func CredentialPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	lp := strings.ToLower(p)
+	comps := strings.Split(strings.TrimPrefix(strings.TrimPrefix(lp, "~"), "/"), "/")
+	if hasGlob(lp) {
+		for i, c := range comps {
+			if hasGlob(c) {
+				for _, n := range credGlobNames {
+					if ok, _ := path.Match(c, n); ok {
+						comps[i] = n
+						break
+					}
+				}
+			}
+		}
+		lp = strings.Join(comps, "/")
+	}
+	switch strings.TrimPrefix(lp, "/") {
+	case "etc/shadow", "etc/gshadow", "etc/master.passwd", "etc/security/opasswd", "etc/sudoers":
+		return "system password hashes"
+	}
+	joined := "/" + strings.Join(comps, "/") + "/"
+	for dir, what := range credDirs {
+		if strings.Contains(joined, "/"+dir+"/") {
+			return what
+		}
+	}
+	base := comps[len(comps)-1]
+	if what, ok := credFiles[base]; ok && what != "" {
+		if base == ".npmrc" && !strings.HasPrefix(p, "~") {
+			return "" // a project .npmrc usually holds only the registry
+		}
+		return what
+	}
+	if strings.HasPrefix(base, ".env.") && !envBenign[strings.TrimPrefix(base, ".env.")] {
+		return "environment secrets"
+	}
+	for _, suf := range []string{".kdbx", ".p12", ".pfx", ".keystore", ".jks"} {
+		if strings.HasSuffix(base, suf) {
+			return "key store"
+		}
+	}
+	if base == "credentials.json" && strings.Contains(joined, "gcloud") || strings.HasPrefix(base, "application_default_credentials") {
+		return "Google Cloud credentials"
+	}
+	return ""
+}
+
+func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+// matchPathGlob matches a cleaned path against a cleaned glob pattern in
+// which "**" matches any number of segments and other segments follow
+// path.Match.
+func matchPathGlob(pattern, p string) bool {
+	return matchSegs(strings.Split(pattern, "/"), strings.Split(p, "/"), 0)
+}
+
+func matchSegs(pat, segs []string, depth int) bool {
+	if depth > 64 {
+		return false
+	}
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for i := 0; i <= len(segs); i++ {
+				if matchSegs(pat[1:], segs[i:], depth+1) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(segs) == 0 {
+			return false
+		}
+		if ok, err := path.Match(pat[0], segs[0]); err != nil || !ok {
+			return false
+		}
+		pat, segs = pat[1:], segs[1:]
+	}
+	return len(segs) == 0
+}

@@ -1,0 +1,255 @@
+package policy
+
+import "strings"
+
+// sqlStmt is one SQL statement reduced to what the built-in rules need.
+type sqlStmt struct {
+	verb     string // first keyword, upper case (after WITH … and EXPLAIN ANALYZE)
+	where    bool   // has a top-level WHERE that is not a tautology
+	text     string // the statement text, trimmed
+	selectTo bool   // SELECT … INTO
+}
+
+var sqlVerbs = map[string]bool{"SELECT": true, "INSERT": true, "UPDATE": true, "DELETE": true, "DROP": true,
+	"TRUNCATE": true, "ALTER": true, "CREATE": true, "REPLACE": true, "MERGE": true, "UPSERT": true, "GRANT": true,
+	"REVOKE": true, "COPY": true, "CALL": true, "EXEC": true, "EXECUTE": true, "WITH": true, "SHOW": true,
+	"EXPLAIN": true, "DESCRIBE": true, "DESC": true, "VALUES": true, "RENAME": true, "LOAD": true, "DO": true,
+	"VACUUM": true, "REINDEX": true, "COMMENT": true, "LOCK": true, "PRAGMA": true, "ATTACH": true, "DETACH": true,
+	"BEGIN": true, "COMMIT": true, "ROLLBACK": true, "SET": true, "USE": true, "TABLE": true, "CLUSTER": true, "REFRESH": true}
+
+var sqlReads = map[string]bool{"SELECT": true, "SHOW": true, "EXPLAIN": true, "DESCRIBE": true, "DESC": true,
+	"VALUES": true, "TABLE": true, "BEGIN": true, "COMMIT": true, "ROLLBACK": true, "USE": true, "SET": true}
+
+func looksLikeSQL(s string) bool {
+	w := firstWord(s)
+	return sqlVerbs[w] && w != "SET" && w != "USE" && w != "DO" && w != "TABLE" && w != "DESC" && w != "VALUES" && w != "BEGIN" && w != "COMMIT" && w != "LOCK" && w != "COMMENT" && w != "LOAD" && w != "CALL"
+}
+
+func firstWord(s string) string {
+	toks := sqlTokens(s, 4)
+	for _, t := range toks {
+		if t != "(" {
+			return t
+		}
+	}
+	return ""
+}
+
+// parseSQL splits s into statements. Comments and string literals are
+// skipped; MySQL /*! … */ comments are code and are kept.
+func parseSQL(s string) []sqlStmt {
+	if len(s) > 256<<10 {
+		s = s[:256<<10]
+	}
+	var out []sqlStmt
+	start := 0
+	toks := []string{}
+	flush := func(end int) {
+		if len(toks) > 0 && len(out) < 64 {
+			st := classifySQL(toks)
+			st.text = strings.TrimSpace(s[start:end])
+			out = append(out, st)
+		}
+		toks = toks[:0]
+		start = end + 1
+	}
+	lexSQL(s, func(tok string, pos int) bool {
+		if tok == ";" {
+			flush(pos)
+			return true
+		}
+		if len(toks) < 4096 {
+			toks = append(toks, tok)
+		}
+		return true
+	})
+	flush(len(s))
+	return out
+}
+
+func sqlTokens(s string, max int) []string {
+	var toks []string
+	lexSQL(s, func(tok string, _ int) bool {
+		toks = append(toks, tok)
+		return len(toks) < max
+	})
+	return toks
+}
+
+// lexSQL yields upper-cased words and single punctuation characters;
+// literals are yielded as "'" and quoted identifiers as "\"".
+func lexSQL(s string, yield func(tok string, pos int) bool) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case c == '-' && i+1 < len(s) && s[i+1] == '-', c == '#':
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(s) && s[i+1] == '*':
+			if i+2 < len(s) && s[i+2] == '!' { // MySQL executable comment
+				i += 3
+				for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+					i++
+				}
+				continue
+			}
+			end := strings.Index(s[i+2:], "*/")
+			if end < 0 {
+				return
+			}
+			i += end + 4
+		case c == '*' && i+1 < len(s) && s[i+1] == '/':
+			i += 2
+		case c == '\'' || c == '"' || c == '`':
+			j := i + 1
+			for j < len(s) {
+				if s[j] == '\\' && c == '\'' {
+					j += 2
+					continue
+				}
+				if s[j] == c {
+					if j+1 < len(s) && s[j+1] == c {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			tok := "'"
+			if c != '\'' {
+				tok = strings.ToUpper(s[i+1 : min(j, len(s))])
+			}
+			if !yield(tok, i) {
+				return
+			}
+			i = j + 1
+		case c == '$' && i+1 < len(s) && (s[i+1] == '$' || isIdentByte(s[i+1])):
+			end := strings.IndexByte(s[i+1:], '$')
+			if end < 0 {
+				i++
+				continue
+			}
+			tag := s[i : i+end+2]
+			close := strings.Index(s[i+len(tag):], tag)
+			if close < 0 {
+				return
+			}
+			if !yield("'", i) {
+				return
+			}
+			i += len(tag) + close + len(tag)
+		case isIdentByte(c):
+			j := i
+			for j < len(s) && isIdentByte(s[j]) {
+				j++
+			}
+			if !yield(strings.ToUpper(s[i:j]), i) {
+				return
+			}
+			i = j
+		default:
+			if !yield(string(c), i) {
+				return
+			}
+			i++
+		}
+	}
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+func classifySQL(toks []string) sqlStmt {
+	i := 0
+	for i < len(toks) && toks[i] == "(" {
+		i++
+	}
+	if i < len(toks) && toks[i] == "EXPLAIN" {
+		if i+1 < len(toks) && (toks[i+1] == "ANALYZE" || toks[i+1] == "ANALYSE") {
+			i += 2
+		} else {
+			return sqlStmt{verb: "EXPLAIN"}
+		}
+	}
+	if i < len(toks) && toks[i] == "WITH" { // skip the CTE list: find the main verb at depth 0
+		depth := 0
+		for i++; i < len(toks); i++ {
+			switch t := toks[i]; {
+			case t == "(":
+				depth++
+			case t == ")":
+				depth--
+			case depth == 0 && (t == "SELECT" || t == "INSERT" || t == "UPDATE" || t == "DELETE" || t == "MERGE"):
+				goto found
+			}
+		}
+	}
+found:
+	if i >= len(toks) {
+		return sqlStmt{}
+	}
+	st := sqlStmt{verb: toks[i]}
+	depth := 0
+	for j := i + 1; j < len(toks); j++ {
+		switch toks[j] {
+		case "(":
+			depth++
+		case ")":
+			depth--
+		case "WHERE":
+			if depth == 0 && !tautology(toks[j+1:]) {
+				st.where = true
+			}
+		case "INTO":
+			if st.verb == "SELECT" && depth == 0 {
+				st.selectTo = true
+			}
+		}
+	}
+	return st
+}
+
+// tautology recognises WHERE 1=1, WHERE TRUE, WHERE 'a'='a', WHERE 1.
+func tautology(rest []string) bool {
+	if len(rest) == 0 {
+		return true
+	}
+	if rest[0] == "TRUE" || len(rest) == 1 && rest[0] == "1" {
+		return true
+	}
+	if len(rest) >= 3 && rest[1] == "=" && rest[0] == rest[2] && (rest[0] == "'" || isNumeric(rest[0])) {
+		return len(rest) == 3 || rest[3] == "OR" || rest[3] == ";" || rest[3] == "ORDER" || rest[3] == "LIMIT" || rest[3] == "RETURNING"
+	}
+	if len(rest) >= 2 && rest[0] == "1" && rest[1] != "=" && rest[1] != "<" && rest[1] != ">" && rest[1] != "!" {
+		return true
+	}
+	return false
+}
+
+func isNumeric(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+
+// write reports whether the statement changes data or schema.
+func (s sqlStmt) write() bool {
+	if s.verb == "" {
+		return false
+	}
+	return !sqlReads[s.verb] || s.selectTo
+}
+
+// destructive describes a schema-destroying or unbounded statement, or "".
+func (s sqlStmt) destructive() string {
+	switch s.verb {
+	case "DROP", "TRUNCATE", "ALTER":
+		return s.verb
+	case "DELETE", "UPDATE":
+		if !s.where {
+			return s.verb + " without WHERE"
+		}
+	}
+	return ""
+}
