@@ -142,9 +142,9 @@ rules:
 		req  Request
 		want Action
 	}{
-		{call("github", "list_issues", `{}`), Ask},   // project ask tightens a user allow
-		{call("github", "create_issue", `{}`), Ask},  // project ask
-		{call("slack", "send", `{}`), Deny},          // user default deny stays: project allow ignored
+		{call("github", "list_issues", `{}`), Ask},  // project ask tightens a user allow
+		{call("github", "create_issue", `{}`), Ask}, // project ask
+		{call("slack", "send", `{}`), Deny},         // user default deny stays: project allow ignored
 		{call("builtin", "Bash", `{"command":"rm -rf /"}`), Deny},
 	} {
 		if d := e.Evaluate(tc.req, nil); d.Action != tc.want {
