@@ -59,8 +59,12 @@ func Discover(opts Options) Inventory {
 		if opts.Env.Project != "" {
 			d.projects[cleanKey(opts.Env.Project)] = true
 		}
-		for _, l := range Locators() {
-			d.run(l, l.Paths(opts.Env))
+		for _, osName := range layouts(opts.Env.OS) {
+			env := opts.Env
+			env.OS = osName
+			for _, l := range Locators() {
+				d.run(l, l.Paths(env))
+			}
 		}
 	} else {
 		for _, t := range opts.Targets {
@@ -76,6 +80,17 @@ func Discover(opts Options) Inventory {
 		return a.Line < b.Line
 	})
 	return d.inv
+}
+
+// AnyOS as Env.OS reads a home with the Linux, macOS and Windows layouts
+// together: for a home copied from, or mounted from, another machine.
+const AnyOS = "any"
+
+func layouts(os string) []string {
+	if os == AnyOS {
+		return []string{"linux", "darwin", "windows"}
+	}
+	return []string{os}
 }
 
 func cleanKey(p string) string { return path.Clean(toSlash(p)) }
@@ -102,6 +117,9 @@ func (d *discoverer) project(dir string) {
 	}
 	d.projects[key] = true
 	env := Env{OS: d.opts.Env.OS, Project: toSlash(dir)}
+	if env.OS == AnyOS {
+		env.OS = "linux" // project files are the same on every OS
+	}
 	for _, l := range Locators() {
 		d.run(l, l.Paths(env))
 	}

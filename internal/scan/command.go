@@ -31,6 +31,10 @@ func (c *checker) commandLine(s *inventory.ServerSpec, argv []string) {
 			src = src[:maxCommandLine]
 		}
 		_, hits := shellparse.Check(src)
+		ev := src
+		if r := []rune(ev); len(r) > 200 {
+			ev = string(r[:200]) + "…"
+		}
 		seen := map[shellparse.Kind]bool{}
 		for _, h := range hits {
 			if seen[h.Kind] {
@@ -41,8 +45,8 @@ func (c *checker) commandLine(s *inventory.ServerSpec, argv []string) {
 			case shellparse.DownloadExec, shellparse.ReverseShell, shellparse.ObfuscatedExec:
 				c.add(s, finding.Finding{
 					Rule: "download-and-run", Category: finding.CatSupplyChain, Severity: finding.Critical,
-					Message:  fmt.Sprintf("the server command runs shell that %s (%s): unreviewed code from the network on every start", h.Kind, h.Detail),
-					Evidence: h.Command,
+					Message:  fmt.Sprintf("the server command %s (%s): unreviewed code runs on every start", shellKind[h.Kind], h.Detail),
+					Evidence: RedactValue("", ev),
 					Fix:      "install the server as a pinned package or a checked-in script you reviewed; never pipe a download into a shell",
 				}, "command")
 			}
@@ -50,6 +54,12 @@ func (c *checker) commandLine(s *inventory.ServerSpec, argv []string) {
 	}
 	c.insecureEnv(s)
 	c.bindAll(s, argv)
+}
+
+var shellKind = map[shellparse.Kind]string{
+	shellparse.DownloadExec:   "downloads code and runs it",
+	shellparse.ReverseShell:   "opens a reverse shell",
+	shellparse.ObfuscatedExec: "runs obfuscated shell",
 }
 
 // insecureEnv are variables that switch off TLS verification or auth.

@@ -31,14 +31,6 @@ func (c *checker) enablement(servers []inventory.ServerSpec) {
 		switch s.Source.Scope {
 		case inventory.ScopeUser:
 			userByClient[cl] = append(userByClient[cl], s)
-			if projectScoped[cl] {
-				c.add(s, finding.Finding{
-					Rule: "user-scope-server", Category: finding.CatConfig, Severity: finding.Low,
-					Message: fmt.Sprintf("%q is enabled for every project in %s, so every session can reach its tools",
-						s.Name, c.opts.ClientName(cl)),
-					Fix: "configure it in the projects that need it (project scope) and remove it from the user config",
-				}, "")
-			}
 		case inventory.ScopeProject, inventory.ScopeLocal:
 			if byClientProject[cl] == nil {
 				byClientProject[cl] = map[string][]*inventory.ServerSpec{}
@@ -46,6 +38,7 @@ func (c *checker) enablement(servers []inventory.ServerSpec) {
 			byClientProject[cl][s.Source.Project] = append(byClientProject[cl][s.Source.Project], s)
 		}
 	}
+	c.userScope(userByClient)
 	c.tooMany(userByClient, byClientProject)
 	c.duplicates(byKey)
 }
@@ -145,4 +138,36 @@ func sortedMapKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// userScope reports, per client config file, the servers enabled for every
+// project of clients that could enable them per project instead.
+func (c *checker) userScope(user map[string][]*inventory.ServerSpec) {
+	for _, cl := range sortedMapKeys(user) {
+		if !projectScoped[cl] {
+			continue
+		}
+		byFile := map[string][]*inventory.ServerSpec{}
+		for _, s := range user[cl] {
+			byFile[s.Source.File] = append(byFile[s.Source.File], s)
+		}
+		for _, file := range sortedMapKeys(byFile) {
+			ss := byFile[file]
+			names := uniqueNames(ss)
+			noun := "servers are"
+			if len(names) == 1 {
+				noun = "server is"
+			}
+			f := finding.Finding{
+				Rule: "user-scope-server", Category: finding.CatConfig, Severity: finding.Low,
+				Message: fmt.Sprintf("%d %s enabled for every project in %s, so every session can reach their tools: %s",
+					len(names), noun, c.opts.ClientName(cl), strings.Join(names, ", ")),
+				Evidence: strings.Join(names, ", "),
+				Fix:      "configure servers in the projects that need them (project scope) and remove them from the user config",
+			}
+			f.Location = serverLoc(ss[0], "")
+			f.Location.Server, f.Location.Line = "", 0
+			c.out = append(c.out, f)
+		}
+	}
 }

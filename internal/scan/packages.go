@@ -252,7 +252,7 @@ func (c *checker) typosquat(s *inventory.ServerSpec, p PackageRef, field string)
 	}
 	c.add(s, finding.Finding{
 		Rule: "typosquat-package", Category: finding.CatTyposquat, Severity: sev,
-		Message:  fmt.Sprintf("%s package %q imitates %s by %s (%s): %s", p.Ecosystem, p.Name, o.Vendor, o.Name, describeKind(m), o.Source),
+		Message:  fmt.Sprintf("%s package %q imitates %s (%s): %s. The real package: %s", p.Ecosystem, p.Name, o.Name, o.Vendor, describeKind(m), o.Source),
 		Evidence: p.Spec,
 		Fix:      fmt.Sprintf("check who publishes %q; if you meant the official server, use %s", p.Name, o.Name),
 	}, field)

@@ -136,7 +136,11 @@ func discoverAll(f *cmdutil.Factory, o *options) (discover.Inventory, error) {
 		if err != nil || !st.IsDir() {
 			return discover.Inventory{}, cmdutil.Usagef("--home %s: not a directory", o.home)
 		}
-		parts = append(parts, discover.Discover(discover.Options{Env: discover.Env{OS: osName, Home: o.home}}))
+		layout := osName
+		if o.osLayout == "" {
+			layout = discover.AnyOS // another machine's home: try every layout
+		}
+		parts = append(parts, discover.Discover(discover.Options{Env: discover.Env{OS: layout, Home: o.home}}))
 	}
 	if len(o.targets) > 0 {
 		parts = append(parts, discover.Discover(discover.Options{Env: discover.Env{OS: osName}, Targets: o.targets}))

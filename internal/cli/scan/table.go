@@ -117,6 +117,7 @@ func (t *tw) client(cl string, servers []inventory.ServerSpec, fs []finding.Find
 		}
 	}
 	if len(general) > 0 {
+		bySeverity(general)
 		t.line("  " + t.paint("2", "client settings"))
 		for _, f := range general {
 			t.finding(f, true)
@@ -135,6 +136,7 @@ func (t *tw) server(s inventory.ServerSpec, fs []finding.Finding) {
 		what += ", disabled"
 	}
 	t.line(fmt.Sprintf("  %s  %s", report.Printable(s.Name, 80), t.paint("2", report.Printable(fmt.Sprintf("%s  (%s, %s)", target(s), what, where), 240))))
+	bySeverity(fs)
 	for _, f := range fs {
 		t.finding(f, false)
 	}
@@ -237,4 +239,14 @@ func serversJSON(inv discover.Inventory) []serverJSON {
 		out = append(out, sj)
 	}
 	return out
+}
+
+// bySeverity orders one group's findings highest severity first.
+func bySeverity(fs []finding.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].Severity != fs[j].Severity {
+			return fs[i].Severity > fs[j].Severity
+		}
+		return fs[i].Rule < fs[j].Rule
+	})
 }
