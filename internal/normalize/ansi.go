@@ -25,10 +25,10 @@ func (st *stripper) escape(i, k int) int {
 		var final byte
 		j, params, final = csi(s, body)
 		st.drop(i, j)
-		st.record(HiddenANSI, i, j, 1, nil)
 		if final == 'm' {
-			st.applySGR(params, j)
+			st.applySGR(params, j) // may close a conceal record that comes first
 		}
+		st.record(HiddenANSI, i, j, 1, nil)
 		return j
 	case ']', 'P', 'X', '^', '_':
 		var end int

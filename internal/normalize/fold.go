@@ -35,22 +35,34 @@ func (f *folder) run() string {
 	v := f.v
 	f.out = make([]byte, 0, len(v)+len(v)/16+8)
 	f.dec.t = f.t
+	chunk := 0 // start of the current non-space chunk, for the decoder
 	for i := 0; i < len(v); {
-		if j := f.space(i); j > i {
-			if len(f.out) > 0 && j < len(v) {
-				f.out = append(f.out, ' ')
+		c := v[i]
+		if c-'a' < 26 { // fast path: a plain lower-case ASCII word
+			j := i + 1
+			for j < len(v) && v[j]-'a' < 26 {
+				j++
 			}
-			f.m.mark(len(f.out), j)
-			i = j
-			continue
+			if j == len(v) || plainEnd[v[j]] {
+				f.out = append(f.out, v[i:j]...)
+				i = j
+				continue
+			}
 		}
-		k := f.chunkEnd(i)
-		f.chunk(i, k)
-		if f.full && k-i >= minEncoded {
-			f.dec.scan(v, i, k)
+		if c <= ' ' || c >= 0x80 {
+			if j := f.space(i); j > i {
+				f.decode(chunk, i)
+				if len(f.out) > 0 && j < len(v) {
+					f.out = append(f.out, ' ')
+				}
+				f.m.mark(len(f.out), j)
+				i, chunk = j, j
+				continue
+			}
 		}
-		i = k
+		i = f.token(i)
 	}
+	f.decode(chunk, len(v))
 	if len(f.m.pts) > 0 {
 		f.m.inLen = len(v)
 		f.t.fold = f.m
@@ -60,6 +72,21 @@ func (f *folder) run() string {
 	}
 	// f.out is never written again: hand its bytes to the string.
 	return unsafe.String(unsafe.SliceData(f.out), len(f.out))
+}
+
+// plainEnd marks ASCII bytes that end a plain word: blanks and punctuation
+// other than the word joiners - _ $ @.
+var plainEnd = func() (t [256]bool) {
+	for c := 0; c < 0x80; c++ {
+		t[c] = !isAlnumByte(byte(c)) && c != '_' && c != '-' && c != '$' && c != '@'
+	}
+	return t
+}()
+
+func (f *folder) decode(i, k int) {
+	if f.full && k-i >= minEncoded {
+		f.dec.scan(f.v, i, k)
+	}
 }
 
 // space returns the end of the whitespace run at v[i] (i when none) and
@@ -104,52 +131,28 @@ done:
 	return j
 }
 
-func (f *folder) chunkEnd(i int) int {
+// token folds one word or one punctuation rune at v[p] (not a blank) and
+// returns the offset after it.
+func (f *folder) token(p int) int {
 	v := f.v
-	for i < len(v) {
-		c := v[i]
-		if c < 0x80 {
-			if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
-				return i
-			}
-			i++
-			continue
+	c := v[p]
+	if c < 0x80 {
+		if isWordByte(c) || c == '$' && p+1 < len(v) && (isLetterByte(v[p+1]) || v[p+1] == '$') {
+			return f.word(p, f.wordEnd(p, len(v)))
 		}
-		r, size := utf8.DecodeRuneInString(v[i:])
-		if unicode.IsSpace(r) {
-			return i
-		}
-		i += size
+		f.out = append(f.out, c)
+		return p + 1
 	}
-	return i
-}
-
-// chunk folds the non-space run v[i:k]: words are folded, punctuation kept.
-func (f *folder) chunk(i, k int) {
-	v := f.v
-	for p := i; p < k; {
-		c := v[p]
-		if c < 0x80 {
-			if isWordByte(c) || c == '$' && p+1 < k && (isLetterByte(v[p+1]) || v[p+1] == '$') {
-				p = f.word(p, f.wordEnd(p, k))
-				continue
-			}
-			f.out = append(f.out, c)
-			p++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(v[p:])
-		if isWordRune(r) {
-			p = f.word(p, f.wordEnd(p, k))
-			continue
-		}
-		f.emit(unicode.ToLower(r), p, p+size)
-		p += size
+	r, size := utf8.DecodeRuneInString(v[p:])
+	if isWordRune(r) {
+		return f.word(p, f.wordEnd(p, len(v)))
 	}
+	f.emit(toLower(r), p, p+size)
+	return p + size
 }
 
 // wordEnd returns the end of the word starting at v[p] (before k): letters,
-// marks, digits and '_', plus '-' between letters or digits, '$' before a
+// marks, digits and '_', plus '-' between ASCII letters, '$' before a
 // letter, and '@' between letters when what follows is not a domain.
 func (f *folder) wordEnd(p, k int) int {
 	v := f.v
@@ -167,7 +170,7 @@ func (f *folder) wordEnd(p, k int) int {
 		switch {
 		case isWordByte(c):
 		case c == '-':
-			if q == p || q+1 >= k || !isAlnumByte(v[q-1]) || !isAlnumByte(v[q+1]) {
+			if q == p || q+1 >= k || !isLetterByte(v[q-1]) || !isLetterByte(v[q+1]) {
 				return q
 			}
 		case c == '$':
@@ -192,7 +195,7 @@ func domainAhead(s string) bool {
 		if s[i] == '.' && isLetterByte(s[i+1]) {
 			return true
 		}
-		if s[i] == '@' || s[i] == '/' {
+		if s[i] == '@' || s[i] == '/' || s[i] <= ' ' {
 			return false
 		}
 	}
@@ -202,15 +205,9 @@ func domainAhead(s string) bool {
 // word folds v[p:q] and returns q.
 func (f *folder) word(p, q int) int {
 	v := f.v
-	simple := true
-	for x := p; x < q; x++ {
-		if c := v[x]; c < 'a' || c > 'z' {
-			simple = false
-			break
-		}
-	}
-	if simple {
-		f.out = append(f.out, v[p:q]...)
+	if titleCase(v[p:q]) { // "Hello": lower-case it, nothing else to do
+		f.out = append(f.out, v[p]|0x20)
+		f.out = append(f.out, v[p+1:q]...)
 		return q
 	}
 	f.rs, f.offs = f.rs[:0], f.offs[:0]
@@ -228,7 +225,7 @@ func (f *folder) word(p, q int) int {
 	f.offs = append(f.offs, q)
 	mode := foldASCII
 	if nonASCII {
-		mode = scriptMode(v, f.rs, f.offs)
+		mode = scriptMode(f.rs)
 	}
 	if randomLooking(f.rs) {
 		f.part(0, len(f.rs), mode) // base64, keys: splitting would invent words
@@ -280,17 +277,34 @@ func (f *folder) part(a, b int, mode foldMode) {
 			f.out = append(f.out, byte(r))
 			continue
 		}
+		if caseless(r) {
+			f.out = append(f.out, f.v[f.offs[x]:f.offs[x+1]]...)
+			continue
+		}
 		f.m.mark(len(f.out), f.offs[x])
 		if c := mode.fold(f.v[f.offs[x]:f.offs[x+1]], r); c != 0 {
 			f.out = append(f.out, c)
 		} else {
-			f.out = utf8.AppendRune(f.out, unicode.ToLower(r))
+			f.out = utf8.AppendRune(f.out, toLower(r))
 		}
 		f.m.mark(len(f.out), f.offs[x+1])
 	}
 	dollarVar := f.rs[a] == '$' && b > a+1 && unicode.IsUpper(f.rs[a+1])
 	leetFold(f.out[o:], dollarVar)
 	f.m.mark(len(f.out), f.offs[b])
+}
+
+// titleCase reports an ASCII word of letters, lower-case after the first.
+func titleCase(w string) bool {
+	if len(w) == 0 || !isLetterByte(w[0]) {
+		return false
+	}
+	for i := 1; i < len(w); i++ {
+		if w[i]-'a' >= 26 {
+			return false
+		}
+	}
+	return true
 }
 
 // randomLooking reports whether a long word is random-looking (base64, a
@@ -352,14 +366,30 @@ func isUpper(r rune) bool {
 	if r < 0x80 {
 		return r >= 'A' && r <= 'Z'
 	}
-	return unicode.IsUpper(r)
+	if r < tableEnd {
+		return table()[r].flags&infoUpper != 0
+	}
+	return !caseless(r) && unicode.IsUpper(r)
+}
+
+func toLower(r rune) rune {
+	if r < tableEnd {
+		if r < 0x80 {
+			return unicode.ToLower(r)
+		}
+		return table()[r].lower
+	}
+	return unicode.ToLower(r)
 }
 
 func isLower(r rune) bool {
 	if r < 0x80 {
 		return r >= 'a' && r <= 'z'
 	}
-	return unicode.IsLower(r)
+	if r < tableEnd {
+		return table()[r].flags&infoLower != 0
+	}
+	return !caseless(r) && unicode.IsLower(r)
 }
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }
@@ -373,6 +403,12 @@ func isWordByte(c byte) bool { return isAlnumByte(c) || c == '_' }
 func isWordRune(r rune) bool {
 	if r < 0x80 {
 		return isWordByte(byte(r))
+	}
+	if r < tableEnd {
+		return table()[r].flags&(infoLetter|infoMark|infoDigit) != 0
+	}
+	if r >= 0x4E00 && r < 0xA000 || r >= 0xAC00 && r < 0xD7A4 || r >= 0x3041 && r < 0x3097 || r >= 0x30A1 && r < 0x30FB {
+		return true // CJK ideographs, Hangul syllables, kana
 	}
 	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)
 }

@@ -33,22 +33,74 @@ const (
 	foldAll                       // also map look-alike letters of other scripts
 )
 
-var lookalikeScripts = []*unicode.RangeTable{
-	unicode.Cyrillic, unicode.Greek, unicode.Armenian, unicode.Cherokee,
-	unicode.Coptic, unicode.Lisu, unicode.Canadian_Aboriginal, unicode.Tifinagh,
+// caseless reports runes of large scripts without case or Latin look-alikes
+// (CJK, kana, Hangul, Yi): they skip all folding work.
+func caseless(r rune) bool {
+	return r >= 0x2E80 && r < 0xA4D0 || r >= 0xAC00 && r < 0xD7B0 || r >= 0x20000 && r < 0x323B0
+}
+
+// lookalike reports letters of scripts that imitate Latin: Greek, Coptic,
+// Cyrillic, Armenian, Cherokee, Canadian syllabics, Tifinagh, Lisu.
+func lookalike(r rune) bool {
+	switch {
+	case r < 0x370:
+		return false
+	case r < 0x590: // Greek, Coptic letters in Greek block, Cyrillic, Armenian
+		return true
+	case r < 0x13A0:
+		return false
+	case r < 0x1680: // Cherokee, Canadian syllabics
+		return true
+	case r >= 0x18B0 && r < 0x1900, r >= 0x1C80 && r < 0x1C90, r >= 0x1F00 && r < 0x2000:
+		return true
+	case r >= 0x2C80 && r < 0x2D80: // Coptic, Tifinagh
+		return r < 0x2D00 || r >= 0x2D30
+	case r >= 0x2DE0 && r < 0x2E00, r >= 0xA4D0 && r < 0xA500, r >= 0xA640 && r < 0xA6A0:
+		return true
+	case r >= 0xAB70 && r < 0xABC0, r >= 0xFB13 && r < 0xFB18:
+		return true
+	}
+	return false
+}
+
+// isLatin reports letters of the Latin script.
+func isLatin(r rune) bool {
+	if r < 0x370 || r >= 0x1D00 && r < 0x1F00 || r >= 0x2C60 && r < 0x2C80 || r >= 0xA720 && r < 0xA800 ||
+		r >= 0xAB30 && r < 0xAB70 || r >= 0xFB00 && r < 0xFB07 || r >= 0xFF21 && r < 0xFF5B {
+		return unicode.Is(unicode.Latin, r)
+	}
+	return false
 }
 
 // scriptMode decides the fold mode of a word with non-ASCII runes.
-func scriptMode(v string, rs []rune, offs []int) foldMode {
+func scriptMode(rs []rune) foldMode {
 	hasLatin, hasOther, allMap := false, false, true
-	for x, r := range rs {
+	var tab []runeInfo
+	for _, r := range rs {
+		if r >= 0x80 && r < tableEnd {
+			if tab == nil {
+				tab = table()
+			}
+			in := &tab[r]
+			switch {
+			case in.flags&infoLetter == 0:
+			case r < 0x370:
+				hasLatin = true
+			default:
+				hasOther = true
+				allMap = allMap && in.fold != 0
+			}
+			continue
+		}
 		switch {
 		case r < 0x80:
 			hasLatin = hasLatin || isLetterByte(byte(r))
+		case caseless(r):
+			allMap = false
 		case !unicode.IsLetter(r):
-		case unicode.Is(unicode.Latin, r):
+		case isLatin(r):
 			hasLatin = true
-		case unicode.IsOneOf(lookalikeScripts, r):
+		case lookalike(r):
 			hasOther = true
 			if allMap && confusableASCII(r) == 0 {
 				allMap = false
@@ -56,7 +108,6 @@ func scriptMode(v string, rs []rune, offs []int) foldMode {
 		default:
 			allMap = false
 		}
-		_ = offs[x]
 	}
 	if hasOther && (hasLatin || allMap) {
 		return foldAll
@@ -66,16 +117,26 @@ func scriptMode(v string, rs []rune, offs []int) foldMode {
 
 // fold returns the ASCII letter r (whose UTF-8 is s) folds to, or 0.
 func (m foldMode) fold(s string, r rune) byte {
-	if m == foldASCII || !unicode.IsLetter(r) {
+	if m == foldASCII || caseless(r) {
 		return 0
 	}
-	if unicode.Is(unicode.Latin, r) {
+	if r < tableEnd {
+		in := &table()[r]
+		if in.latin || m == foldAll && r >= 0x370 {
+			return in.fold
+		}
+		return 0
+	}
+	if !unicode.IsLetter(r) {
+		return 0
+	}
+	if isLatin(r) {
 		if accented(s) {
 			return 0
 		}
 		return confusableASCII(r)
 	}
-	if m == foldAll && unicode.IsOneOf(lookalikeScripts, r) {
+	if m == foldAll && lookalike(r) {
 		return confusableASCII(r)
 	}
 	return 0

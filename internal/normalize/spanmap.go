@@ -81,16 +81,26 @@ func nfkc(s string) (string, spanMap) {
 	}
 	m := spanMap{inLen: len(s)}
 	buf := make([]byte, 0, len(s)+len(s)/8+8)
-	buf = append(buf, s[:n]...)
 	var it norm.Iter
-	it.InitString(norm.NFKC, s[n:])
-	for !it.Done() {
-		p0 := n + it.Pos()
-		seg := it.Next()
-		p1 := n + it.Pos()
-		m.mark(len(buf), p0)
-		buf = append(buf, seg...)
-		m.mark(len(buf), p1)
+	for p := 0; p < len(s); {
+		q := p + norm.NFKC.QuickSpanString(s[p:])
+		buf = append(buf, s[p:q]...)
+		if q >= len(s) {
+			break
+		}
+		// normalize one segment, up to the next boundary, then go back to
+		// the quick scan
+		e := q + norm.NFKC.NextBoundaryInString(s[q:], true)
+		if e <= q {
+			e = len(s)
+		}
+		m.mark(len(buf), q)
+		it.InitString(norm.NFKC, s[q:e])
+		for !it.Done() {
+			buf = append(buf, it.Next()...)
+		}
+		m.mark(len(buf), e)
+		p = e
 	}
 	return string(buf), m
 }

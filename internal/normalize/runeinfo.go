@@ -1,0 +1,67 @@
+package normalize
+
+import (
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// tableEnd bounds the rune property cache: Latin-1, Latin Extended, IPA,
+// combining marks, Greek, Cyrillic — the non-ASCII letters of most European
+// text, looked up per rune by the fold stage.
+const tableEnd = 0x530
+
+const (
+	infoLetter uint8 = 1 << iota
+	infoUpper
+	infoLower
+	infoMark
+	infoDigit
+)
+
+type runeInfo struct {
+	flags uint8
+	fold  byte  // ASCII look-alike letter (see foldMode), 0 when none
+	latin bool  // Latin script letter that is not an accented ASCII letter
+	lower int32 // unicode.ToLower
+}
+
+var (
+	infoOnce  sync.Once
+	infoTable []runeInfo
+)
+
+func table() []runeInfo {
+	infoOnce.Do(func() {
+		t := make([]runeInfo, tableEnd)
+		var buf [4]byte
+		for r := rune(0x80); r < tableEnd; r++ {
+			i := &t[r]
+			i.lower = unicode.ToLower(r)
+			for _, p := range []struct {
+				ok bool
+				f  uint8
+			}{{unicode.IsLetter(r), infoLetter}, {unicode.IsUpper(r), infoUpper},
+				{unicode.IsLower(r), infoLower}, {unicode.IsMark(r), infoMark}, {unicode.IsDigit(r), infoDigit}} {
+				if p.ok {
+					i.flags |= p.f
+				}
+			}
+			if i.flags&infoLetter == 0 {
+				continue
+			}
+			n := utf8.EncodeRune(buf[:], r)
+			switch {
+			case isLatin(r):
+				if !accented(string(buf[:n])) {
+					i.latin = true
+					i.fold = confusableASCII(r)
+				}
+			case lookalike(r):
+				i.fold = confusableASCII(r)
+			}
+		}
+		infoTable = t
+	})
+	return infoTable
+}
