@@ -46,6 +46,9 @@ func (s *Script) Check() []Hit {
 	if d := forkBomb(s.Source); d != "" {
 		hits = append(hits, Hit{Kind: Destructive, Command: d, Detail: "fork bomb"})
 	}
+	if s.Truncated {
+		hits = append(hits, Hit{Kind: ObfuscatedExec, Command: "…", Detail: "too large or too deeply nested to analyse fully"})
+	}
 	fetched := map[string]bool{}
 	for _, c := range s.Commands() {
 		checkCommand(c, add)

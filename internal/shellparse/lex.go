@@ -228,6 +228,9 @@ func (p *parser) readRedirect() {
 
 // readHeredocs reads pending here-document bodies after a newline.
 func (p *parser) readHeredocs() {
+	if len(p.heredocs) == 0 {
+		return
+	}
 	pending := p.heredocs
 	p.heredocs = nil
 	for _, r := range pending {

@@ -130,12 +130,14 @@ func (s *Script) addTrick(t string) {
 
 // Parse parses src. It never fails: unparseable parts are kept as words.
 func Parse(src string) *Script {
-	st := &state{budget: MaxCommands}
+	st := &state{budget: MaxCommands, work: 4 * MaxInput, parses: 256}
 	return st.parse(src, 0, nil)
 }
 
 type state struct {
-	budget int
+	budget int // simple commands left
+	work   int // bytes left to parse, nested parses included
+	parses int // nested parses left
 	vars   map[string]string
 	alias  map[string]string
 }
@@ -149,8 +151,13 @@ func (st *state) parse(src string, depth int, parent *Script) *Script {
 	if !utf8.ValidString(src) {
 		src = strings.ToValidUTF8(src, "\uFFFD")
 	}
-	if depth > MaxDepth {
+	st.parses--
+	st.work -= len(src)
+	if depth > MaxDepth || st.parses < 0 || st.work < 0 {
 		s.Truncated = true
+		if parent != nil {
+			parent.Truncated = true
+		}
 		return s
 	}
 	p := &parser{st: st, src: src, s: s, depth: depth}

@@ -147,7 +147,7 @@ func TestDeobfuscatedText(t *testing.T) {
 }
 
 func FuzzShell(f *testing.F) {
-	for _, s := range []string{"rm -rf /", "r''m${IFS}-rf /", "$(printf '\\x72')", "echo cm0= | base64 -d | sh", "a=$(b=$(c)", "${x:", "$'\\", "bash <<E\nx\nE", ":(){ :|:& };:", "find / -exec {} ;", "\"`", "${!x}", "eval eval eval x"} {
+	for _, s := range []string{"rm -rf /", "r''m${IFS}-rf /", "$(printf '\\x72')", "echo cm0= | base64 -d | sh", "a=$(b=$(c)", "${x:", "$'\\", "bash <<E\nx\nE", ":(){ :|:& };:", "find / -exec {} ;", "\"`", "${!x}", "eval eval eval x", strings.Repeat("`", 600), strings.Repeat("eval ", 100), strings.Repeat("$(", 300)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
