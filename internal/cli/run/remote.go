@@ -2,12 +2,62 @@ package run
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
 	"github.com/moat-dev/moat/internal/proxy"
+	"github.com/moat-dev/moat/internal/transport"
 )
 
+// runRemote relays a stdio client to a remote server: Streamable HTTP,
+// falling back to legacy SSE.
 func runRemote(ctx context.Context, f *cmdutil.Factory, o *options, limits proxy.Limits, log *slog.Logger) error {
-	return cmdutil.Usagef("--url is not implemented yet")
+	u, err := url.Parse(o.url)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cmdutil.Usagef("--url %q: want an http:// or https:// URL", o.url)
+	}
+	hdr, err := parseHeaders(o.headers)
+	if err != nil {
+		return err
+	}
+	up := transport.DialHTTP(transport.HTTPOptions{URL: o.url, Header: hdr, MaxFrame: limits.MaxMessageSize, Logger: log})
+	defer up.Close()
+	client := transport.NewStream(f.IO.In, f.IO.Out, nil, transport.StreamOptions{MaxFrame: limits.MaxMessageSize})
+	defer client.Close()
+	p := &proxy.Proxy{Client: client, Upstream: up, Limits: limits, Logger: log}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	err = p.Run(ctx)
+	switch {
+	case err == nil, ctx.Err() != nil:
+		return nil
+	case errors.Is(err, proxy.ErrClientClosed):
+		return nil
+	}
+	return err
+}
+
+// parseHeaders reads repeated --header K=V (or "K: V") values.
+func parseHeaders(kvs []string) (http.Header, error) {
+	h := http.Header{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			k, v, ok = strings.Cut(kv, ":")
+		}
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.ContainsAny(k, " \t\r\n") || strings.ContainsAny(v, "\r\n") {
+			return nil, cmdutil.Usagef("--header %q: want NAME=VALUE", kv)
+		}
+		h.Add(k, strings.TrimSpace(v))
+	}
+	return h, nil
 }
