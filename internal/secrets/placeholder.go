@@ -194,8 +194,8 @@ right:
 	return start, end
 }
 
-// pemBodyValid requires real key material: at least 64 base64 characters
-// and no documentation markers.
+// pemBodyValid requires key material: at least 24 base64 characters (an
+// excerpt of a key still leaks it) and no documentation markers.
 func pemBodyValid(body string) bool {
 	n := 0
 	for i := 0; i < len(body); i++ {
@@ -204,7 +204,7 @@ func pemBodyValid(body string) bool {
 			n++
 		}
 	}
-	if n < 64 {
+	if n < 24 {
 		return false
 	}
 	low := strings.ToLower(body)
