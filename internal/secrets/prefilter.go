@@ -176,6 +176,7 @@ func (p *prefilter) lookup(s string, pos int, f uint32, st *scanState) {
 		}
 	}
 }
+
 // hasFoldPrefix reports whether s starts with lower-case lit, ignoring ASCII
 // case in s.
 func hasFoldPrefix(s, lit string) bool {

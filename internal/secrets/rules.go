@@ -2,12 +2,12 @@ package secrets
 
 import (
 	"bytes"
-	"regexp/syntax"
 	_ "embed" // the default catalogue
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"unicode/utf8"
 
@@ -45,7 +45,7 @@ type ruleSchema struct {
 	Window int `yaml:"window"`
 	// Embedded lets the keyword sit inside a longer identifier
 	// (DB_PASSWORD). Without it the keyword must start a word.
-	Embedded bool     `yaml:"embedded"`
+	Embedded bool `yaml:"embedded"`
 	// Gate is a cheap Go check at the keyword that must pass before the
 	// regex runs: assignment or userinfo.
 	Gate     string   `yaml:"gate"`
