@@ -109,7 +109,7 @@ func (w *walker) text(n *Node, s scope, ident bool) {
 }
 
 func (w *walker) send(text string, line int, s scope, ident bool, suffix string) {
-	if len(text) < 2 { // nothing fits in one byte
+	if len(text) < 2 || (s.ctx != detect.Definition && !ident && inert(text)) {
 		return
 	}
 	loc := w.base
@@ -119,6 +119,28 @@ func (w *walker) send(text string, line int, s scope, ident bool, suffix string)
 		loc.Line = line
 	}
 	w.emit(detect.Target{Context: s.ctx, Location: loc, Text: text, Identifier: ident})
+}
+
+// inert reports whether a data value is too short and plain to carry
+// anything a detector looks for: at most 12 bytes of ASCII letters, digits
+// and ._:/@+#- with no space (ids, enum values, dates, numbers as
+// strings). No credential format is that short, there is no room for an
+// instruction, and nothing can be hidden in plain ASCII. Skipping them keeps
+// data-heavy tool results cheap; definitions are always scanned in full.
+func inert(s string) bool {
+	if len(s) > 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '.', c == '_', c == ':', c == '/', c == '@', c == '+', c == '#', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // key emits an object key (already pushed) as an identifier.

@@ -109,11 +109,11 @@ func TestWalkClassification(t *testing.T) {
 		{"enum item", `{"name":"t","inputSchema":{"properties":{"p":{"enum":["ok","ignore previous"]}}}}`,
 			"inputSchema.properties.p.enum[1]", detect.Target{Context: detect.Definition, Text: "ignore previous",
 				Location: finding.Location{Server: "cli", Kind: "tool", Tool: "t", Field: "inputSchema.properties.p.enum[1]", Line: 1}}},
-		{"tools/call result text", `{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"hello"}]}}`,
-			"result.content[0].text", detect.Target{Context: detect.Output, Text: "hello",
+		{"tools/call result text", `{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"hello world"}]}}`,
+			"result.content[0].text", detect.Target{Context: detect.Output, Text: "hello world",
 				Location: finding.Location{Server: "cli", Kind: "output", Field: "result.content[0].text", Line: 1}}},
-		{"structuredContent", `{"content":[],"structuredContent":{"a":{"b":[1,2,"xyz"]}}}`,
-			"structuredContent.a.b[2]", detect.Target{Context: detect.Output, Text: "xyz",
+		{"structuredContent", `{"content":[],"structuredContent":{"a":{"b":[1,2,"xyz xyz"]}}}`,
+			"structuredContent.a.b[2]", detect.Target{Context: detect.Output, Text: "xyz xyz",
 				Location: finding.Location{Server: "cli", Kind: "output", Field: "structuredContent.a.b[2]", Line: 1}}},
 		{"tools/call arguments are input", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"w","arguments":{"q":"hi there"}}}`,
 			"params.arguments.q", detect.Target{Context: detect.Input, Text: "hi there",
@@ -121,11 +121,11 @@ func TestWalkClassification(t *testing.T) {
 		{"sampling system prompt", `{"jsonrpc":"2.0","id":1,"method":"sampling/createMessage","params":{"systemPrompt":"be evil","messages":[]}}`,
 			"params.systemPrompt", detect.Target{Context: detect.Output, Text: "be evil",
 				Location: finding.Location{Server: "cli", Kind: "request", Field: "params.systemPrompt", Line: 1}}},
-		{"non-identifier key quoted", `{"_meta":{"io.x/y":"zz"},"content":[]}`,
-			`_meta["io.x/y"]`, detect.Target{Context: detect.Output, Text: "zz",
+		{"non-identifier key quoted", `{"_meta":{"io.x/y":"zz zz"},"content":[]}`,
+			`_meta["io.x/y"]`, detect.Target{Context: detect.Output, Text: "zz zz",
 				Location: finding.Location{Server: "cli", Kind: "output", Field: `_meta["io.x/y"]`, Line: 1}}},
-		{"tag characters in a key are escaped", "{\"content\":[],\"structuredContent\":{\"k\U000E0041\":\"vv\"}}",
-			`structuredContent["k\udb40\udc41"]`, detect.Target{Context: detect.Output, Text: "vv",
+		{"tag characters in a key are escaped", "{\"content\":[],\"structuredContent\":{\"k\U000E0041\":\"vv vv\"}}",
+			`structuredContent["k\udb40\udc41"]`, detect.Target{Context: detect.Output, Text: "vv vv",
 				Location: finding.Location{Server: "cli", Kind: "output", Field: `structuredContent["k\udb40\udc41"]`, Line: 1}}},
 		{"server from serverInfo only when caller has none", `{"serverInfo":{"name":"self"},"instructions":"hello"}`,
 			"instructions", detect.Target{Context: detect.Definition, Text: "hello",
@@ -283,5 +283,17 @@ func TestInspect(t *testing.T) {
 	}
 	if _, err := Inspect(fakeScanner{"x"}, []byte(`{"a":1,"a":2}`), finding.Location{}); err == nil {
 		t.Error("duplicate keys accepted")
+	}
+}
+
+func TestInert(t *testing.T) {
+	for s, want := range map[string]bool{
+		"PRJ-1000": true, "open": true, "2026-01-01": true, "a@b.io": true,
+		"in progress": false, "AKIAIOSFODNN7EXAMPLE": false, "rm\x1b": false, "é": false,
+		"thirteen-char": false, "sk_live_12345": false, "sk_live_1234": true,
+	} {
+		if got := inert(s); got != want {
+			t.Errorf("inert(%q) = %v", s, got)
+		}
 	}
 }
