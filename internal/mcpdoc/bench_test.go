@@ -77,8 +77,8 @@ func toolsList(n int) []byte {
 	for i := 0; i < n; i++ {
 		v, o := verbs[i%len(verbs)], nouns[(i/len(verbs))%len(nouns)]
 		props := map[string]any{
-			"id":    map[string]any{"type": "string", "description": fmt.Sprintf("Identifier of the %s, as returned by list_%s.", o, o)},
-			"limit": map[string]any{"type": "integer", "minimum": 1, "maximum": 100, "default": 20, "description": "Maximum number of items to return."},
+			"id":     map[string]any{"type": "string", "description": fmt.Sprintf("Identifier of the %s, as returned by list_%s.", o, o)},
+			"limit":  map[string]any{"type": "integer", "minimum": 1, "maximum": 100, "default": 20, "description": "Maximum number of items to return."},
 			"cursor": map[string]any{"type": "string", "description": "Opaque pagination cursor from a previous response; omit it for the first page."},
 			"fields": map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": []string{"title", "owner", "status", "created", "updated"}},
 				"description": "Fields to include in each item."},
