@@ -14,6 +14,7 @@ import (
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
 	"github.com/moat-dev/moat/internal/cli/grant"
 	"github.com/moat-dev/moat/internal/cli/inspect"
+	policycmd "github.com/moat-dev/moat/internal/cli/policy"
 	"github.com/moat-dev/moat/internal/cli/run"
 	scancmd "github.com/moat-dev/moat/internal/cli/scan"
 	"github.com/moat-dev/moat/internal/cli/version"
@@ -32,6 +33,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	approve.NewCmd,
 	approve.NewDenyCmd,
 	auditcmd.NewCmd,
+	policycmd.NewCmd,
 }
 
 // NewRoot builds the root command.
