@@ -52,6 +52,7 @@ type matchSchema struct {
 	Forbid    []string          `yaml:"forbid"`
 	Hidden    []string          `yaml:"hidden"`
 	Combine   int               `yaml:"combine"`
+	Sentence  bool              `yaml:"sentence"`
 	Severity  map[string]string `yaml:"severity_in"`
 }
 
@@ -90,6 +91,7 @@ type Rule struct {
 	forbid    []featureFunc
 	hidden    []string
 	combine   int
+	sentence  bool
 	sevIn     map[Context]finding.Severity
 	ctxMask   uint8
 	features  []string
@@ -168,6 +170,14 @@ func loadCatalogue(fsys fs.FS) (*catalogue, error) {
 		}
 		c.rules = append(c.rules, r)
 	}
+	for _, name := range []string{"explanatory", "example-marker"} {
+		if _, ok := sets[name]; ok {
+			// The quoted-or-explanatory feature needs these phrases in the automaton.
+			if _, err := c.termsFor([]string{"@" + name}, sets); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if err := c.checkUnique(); err != nil {
 		return nil, err
 	}
@@ -204,7 +214,7 @@ func (c *catalogue) compileRule(rs ruleSchema, sets map[string]map[string][]stri
 	r := &Rule{ID: rs.ID, Category: rs.Category, Severity: sev, Description: strings.TrimSpace(rs.Description),
 		Message: strings.TrimSpace(rs.Message), Fix: strings.TrimSpace(rs.Fix), Examples: rs.Examples,
 		Weight: rs.Weight, window: rs.Match.Window, ordered: rs.Match.Ordered, hidden: rs.Match.Hidden,
-		combine: rs.Match.Combine, Quoted: finding.Low}
+		combine: rs.Match.Combine, sentence: rs.Match.Sentence, Quoted: finding.Low}
 	if r.Message == "" {
 		r.Message = r.Description
 	}

@@ -73,6 +73,7 @@ type Engine struct {
 	enabled  []bool // by rule index
 	byID     map[string]*Rule
 	explain  int32 // term id of @explanatory, -1 if absent
+	example  int32 // term id of @example-marker, -1 if absent
 	pool     sync.Pool
 	skipSecr bool
 }
@@ -100,7 +101,7 @@ func New(opts Options) (*Engine, error) {
 }
 
 func newEngine(cat *catalogue, opts Options) (*Engine, error) {
-	e := &Engine{cat: cat, enabled: make([]bool, len(cat.rules)), byID: map[string]*Rule{}, explain: -1}
+	e := &Engine{cat: cat, enabled: make([]bool, len(cat.rules)), byID: map[string]*Rule{}, explain: -1, example: -1}
 	for i, r := range cat.rules {
 		e.enabled[i] = true
 		e.byID[r.ID] = r
@@ -118,6 +119,9 @@ func newEngine(cat *catalogue, opts Options) (*Engine, error) {
 	}
 	if id, ok := cat.termIdx["@explanatory"]; ok {
 		e.explain = id
+	}
+	if id, ok := cat.termIdx["@example-marker"]; ok {
+		e.example = id
 	}
 	e.pool.New = func() any { return &state{termHits: make([][]int32, len(cat.terms))} }
 	return e, nil

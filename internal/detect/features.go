@@ -69,12 +69,12 @@ func lineStart(_ *Engine, st *state, s, _ int) bool {
 	return true
 }
 
-// boundaryLine: the phrase opens the first or the last line of a text of at
-// least three lines, and that line is a short free-text sentence rather than
+// boundaryLine: the phrase opens the first or the last line of a text whose
+// other lines are at least twice as long as it, and that line is a short free-text sentence rather than
 // a table row or a heading — text added before or after a document.
 func boundaryLine(e *Engine, st *state, s, end int) bool {
 	b := st.f.breaks
-	if len(b) < 2 || !lineStart(e, st, s, end) {
+	if len(b) < 1 || !lineStart(e, st, s, end) {
 		return false
 	}
 	k := sort.Search(len(b), func(j int) bool { return int(b[j]) >= s })
@@ -88,6 +88,9 @@ func boundaryLine(e *Engine, st *state, s, end int) bool {
 		return false
 	}
 	line := bytes.TrimSpace(st.f.fold[ls:le])
+	if len(st.f.fold)-len(line) < 2*len(line) || len(st.f.fold)-len(line) < 80 {
+		return false // the rest is not a document the line was added to
+	}
 	if len(line) == 0 || len(line) > 320 || line[0] == '|' || line[0] == '#' || bytes.Count(line, []byte("|")) >= 2 {
 		return false
 	}
@@ -108,7 +111,7 @@ func sigilName(_ *Engine, st *state, _, _ int) bool {
 // explains attacks ("attackers", "for example", "prompt injection").
 func (e *Engine) quotedOrExplanatory(st *state, s, end int) bool {
 	f := st.f.fold
-	if inFence(st, s) || inQuotes(f, s, end) {
+	if inFence(st, s) || inQuotes(st, f, s, end) {
 		return true
 	}
 	if e.explain < 0 {
@@ -123,7 +126,27 @@ func (e *Engine) quotedOrExplanatory(st *state, s, end int) bool {
 			hi = int(p)
 		}
 	}
-	return e.nearAny(st, []int32{e.explain}, lo, hi)
+	if e.nearAny(st, []int32{e.explain}, lo, hi) {
+		return true
+	}
+	// "for example" / "such as" mark quoted attacks in prose; in tool
+	// descriptions they are everyday wording.
+	return st.ctx != Definition && e.example >= 0 && e.nearAny(st, []int32{e.example}, lo, hi)
+}
+
+// crossesSentence reports a sentence end or line break inside [s, end).
+func crossesSentence(st *state, s, end int) bool {
+	f := st.f.fold
+	for i := s; i < end-1; i++ {
+		c := f[i]
+		if (c == '.' || c == '!' || c == '?' || c == ';') && f[i+1] == ' ' {
+			return true
+		}
+		if c == ' ' && st.isBreak(i) {
+			return true
+		}
+	}
+	return false
 }
 
 func inFence(st *state, s int) bool {
@@ -150,10 +173,13 @@ func inFence(st *state, s int) bool {
 
 // inQuotes: an opening quote before s and a closing one after end, both
 // within 160 bytes and with no line break or other quote between.
-func inQuotes(f []byte, s, end int) bool {
+func inQuotes(st *state, f []byte, s, end int) bool {
 	open := byte(0)
 	for i := s - 1; i >= 0 && i >= s-160; i-- {
 		c := f[i]
+		if c == ' ' && st.isBreak(i) {
+			return false
+		}
 		if c == '"' || c == '`' || (c == '\'' && (i == 0 || !isWordByte(f[i-1]))) {
 			open = c
 			break
@@ -164,6 +190,9 @@ func inQuotes(f []byte, s, end int) bool {
 	}
 	for i := end; i < len(f) && i < end+160; i++ {
 		c := f[i]
+		if c == ' ' && st.isBreak(i) {
+			return false
+		}
 		if c == open && (open != '\'' || i+1 >= len(f) || !isWordByte(f[i+1])) {
 			return true
 		}

@@ -221,7 +221,7 @@ func (e *Engine) matchRule(st *state, r *Rule) (int, int, bool) {
 				continue
 			}
 			s, end, ok := e.spanFrom(st, r, a)
-			if !ok || e.nearAny(st, r.unless, s-40, end+40) {
+			if !ok || e.nearAny(st, r.unless, s-40, end+40) || (r.sentence && crossesSentence(st, s, end)) {
 				continue
 			}
 			if r.re != nil && !r.re.Match(st.f.fold[max(0, s-r.window):min(len(st.f.fold), end+r.window)]) {
@@ -253,7 +253,10 @@ func (e *Engine) spanFrom(st *state, r *Rule, a hit) (int, int, bool) {
 				} else if int(h.start) < int(a.start)-r.window || int(h.end) > int(a.end)+r.window {
 					continue
 				}
-				if best < 0 || h.start < bh.start {
+				if len(r.notBefore) > 0 && e.negated(st, r, int(h.start)) {
+					continue
+				}
+				if best < 0 || (r.ordered && h.start < bh.start) || (!r.ordered && absDiff(h.start, a.start) < absDiff(bh.start, a.start)) {
 					best, bh = 1, h
 				}
 			}
@@ -365,4 +368,11 @@ func (e *Engine) combine(out []finding.Finding, t *Target, weight int) []finding
 		out = append(out, e.newFinding(r, t, t.Context, r.Severity, "signals: "+strings.Join(ids, ", ")))
 	}
 	return out
+}
+
+func absDiff(a, b int32) int32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
 }
