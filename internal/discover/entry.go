@@ -8,9 +8,10 @@ import (
 )
 
 // serverKeys are the members that mark an object as an MCP server entry.
-var serverKeys = []string{"command", "url", "serverUrl", "httpUrl", "type", "transport"}
+var serverKeys = []string{"command", "url", "serverUrl", "httpUrl"}
 
-// looksLikeServer reports whether n has the shape of a server entry.
+// looksLikeServer reports whether n has the shape of a server entry: a
+// command or URL member, or a type/transport naming an MCP transport.
 func looksLikeServer(n *node) bool {
 	if n == nil || n.kind != kObj {
 		return false
@@ -18,6 +19,13 @@ func looksLikeServer(n *node) bool {
 	for _, k := range serverKeys {
 		if n.get(k) != nil {
 			return true
+		}
+	}
+	for _, k := range []string{"type", "transport"} {
+		if v, ok := n.get(k).str(); ok {
+			if _, known := normTransport(v); known {
+				return true
+			}
 		}
 	}
 	return false

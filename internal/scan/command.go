@@ -3,6 +3,7 @@ package scan
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -36,6 +37,11 @@ func (c *checker) commandLine(s *inventory.ServerSpec, argv []string) {
 			ev = string(r[:200]) + "…"
 		}
 		seen := map[shellparse.Kind]bool{}
+		defer func() {
+			if len(seen) == 0 {
+				c.pipedDownload(s, argv, ev)
+			}
+		}()
 		for _, h := range hits {
 			if seen[h.Kind] {
 				continue
@@ -54,6 +60,22 @@ func (c *checker) commandLine(s *inventory.ServerSpec, argv []string) {
 	}
 	c.insecureEnv(s)
 	c.bindAll(s, argv)
+}
+
+// pipeToShell catches download-and-run forms the POSIX shell parser does
+// not model (PowerShell, cmd).
+var pipeToShell = regexp.MustCompile(`(?i)\b(curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod|certutil|bitsadmin)\b[^|;&]*\|\s*(sh|bash|zsh|dash|iex|invoke-expression|python3?|node|pwsh|powershell)\b`)
+
+func (c *checker) pipedDownload(s *inventory.ServerSpec, argv []string, ev string) {
+	if !pipeToShell.MatchString(strings.Join(argv, " ")) {
+		return
+	}
+	c.add(s, finding.Finding{
+		Rule: "download-and-run", Category: finding.CatSupplyChain, Severity: finding.Critical,
+		Message:  "the server command downloads code and pipes it into an interpreter: unreviewed code runs on every start",
+		Evidence: RedactValue("", ev),
+		Fix:      "install the server as a pinned package or a checked-in script you reviewed; never pipe a download into a shell",
+	}, "command")
 }
 
 var shellKind = map[shellparse.Kind]string{

@@ -53,7 +53,7 @@ func (c *checker) secretValue(s *inventory.ServerSpec, field, name, v string) {
 		c.add(s, finding.Finding{
 			Rule: "secret-in-config", Category: finding.CatSecret, Severity: sev,
 			Message:  fmt.Sprintf("%s is written into the config file (%s); anyone who can read the file, its backups or a shared repository has it", m.Description, field),
-			Evidence: evidence(name, m.Redacted),
+			Evidence: evidence(name, redactedValue(v, m.Redacted)),
 			Fix:      secretFix(s.Source.Client, name),
 		}, field)
 		return
@@ -224,4 +224,18 @@ func SafeURL(raw string) string {
 		out = red
 	}
 	return out
+}
+
+// redactedValue shows the whole value with its secrets replaced, so the
+// reader sees what kind of value it is; short of that, the match's own
+// redaction.
+func redactedValue(v, fallback string) string {
+	red, ms := secrets.Redact(v)
+	if len(ms) == 0 {
+		return fallback
+	}
+	if r := []rune(red); len(r) > 160 {
+		red = string(r[:160]) + "…"
+	}
+	return red
 }
