@@ -67,6 +67,7 @@ func run(f *cmdutil.Factory, o *Options) error {
 		Version: buildinfo.Get().Version,
 		Errors:  res.errors,
 		SrcRoot: f.WorkDir,
+		Rules:   ruleCatalog(scanner),
 	}
 	if c.format == "json" {
 		opts.Extra = map[string]any{"documents": res.docs}
@@ -78,6 +79,21 @@ func run(f *cmdutil.Factory, o *Options) error {
 		return cmdutil.ErrFindings
 	}
 	return nil
+}
+
+// ruleCatalog describes the engine's rules for SARIF; a scanner that is not
+// the engine (tests) has none, and rules are then described from findings.
+func ruleCatalog(s detect.Scanner) report.RuleCatalog {
+	e, ok := s.(*detect.Engine)
+	if !ok {
+		return nil
+	}
+	m := report.RuleMap{}
+	for _, r := range e.Rules() {
+		m[r.ID] = report.RuleInfo{ID: r.ID, Description: r.Description, Help: r.Fix,
+			Severity: r.Severity, Category: r.Category}
+	}
+	return m
 }
 
 func checkFile(name string) error {
