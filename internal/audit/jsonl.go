@@ -367,7 +367,9 @@ func rotatedFiles(dir string) ([]string, error) {
 	return names, nil
 }
 
-// firstSeq is the seq of a file's first record, or MaxInt64 if unreadable.
+// FirstSeq is the seq of a file's first record, or MaxInt64 if unreadable.
+func FirstSeq(name string) int64 { return firstSeq(name) }
+
 func firstSeq(name string) int64 {
 	f, err := os.Open(name)
 	if err != nil {

@@ -201,7 +201,7 @@ func getApproval(ctx context.Context, q querier, id string) (Approval, error) {
 // PendingApprovals returns the approvals still waiting at now, oldest first.
 func (d *DB) PendingApprovals(ctx context.Context, now time.Time) ([]Approval, error) {
 	rows, err := d.sql.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals
-		WHERE status = 'pending' AND expires > ? ORDER BY created, id`, ts(now))
+		WHERE status = 'pending' AND expires > ? ORDER BY created, rowid`, ts(now))
 	if err != nil {
 		return nil, fmt.Errorf("query approvals: %w", err)
 	}

@@ -157,7 +157,7 @@ const activeWhere = `revoked = 0 AND used = 0 AND (expires = 0 OR expires > ?)`
 // ActiveGrants returns the grants in force at now: not revoked, not used up,
 // not expired. Ordered by creation time.
 func (d *DB) ActiveGrants(ctx context.Context, now time.Time) ([]policy.Grant, error) {
-	recs, err := d.queryGrants(ctx, `SELECT `+grantCols+` FROM grants WHERE `+activeWhere+` ORDER BY created, id`, ts(now))
+	recs, err := d.queryGrants(ctx, `SELECT `+grantCols+` FROM grants WHERE `+activeWhere+` ORDER BY created, rowid`, ts(now))
 	if err != nil {
 		return nil, err
 	}
@@ -172,15 +172,15 @@ func (d *DB) ActiveGrants(ctx context.Context, now time.Time) ([]policy.Grant, e
 // all is set, oldest first.
 func (d *DB) ListGrants(ctx context.Context, all bool, now time.Time) ([]GrantRecord, error) {
 	if all {
-		return d.queryGrants(ctx, `SELECT `+grantCols+` FROM grants ORDER BY created, id`)
+		return d.queryGrants(ctx, `SELECT `+grantCols+` FROM grants ORDER BY created, rowid`)
 	}
-	return d.queryGrants(ctx, `SELECT `+grantCols+` FROM grants WHERE `+activeWhere+` ORDER BY created, id`, ts(now))
+	return d.queryGrants(ctx, `SELECT `+grantCols+` FROM grants WHERE `+activeWhere+` ORDER BY created, rowid`, ts(now))
 }
 
 // ListPermanentGrants returns the unrevoked grants without expiry; moat scan
 // reports them as a standing risk.
 func (d *DB) ListPermanentGrants(ctx context.Context) ([]GrantRecord, error) {
-	return d.queryGrants(ctx, `SELECT `+grantCols+` FROM grants WHERE revoked = 0 AND used = 0 AND expires = 0 ORDER BY created, id`)
+	return d.queryGrants(ctx, `SELECT `+grantCols+` FROM grants WHERE revoked = 0 AND used = 0 AND expires = 0 ORDER BY created, rowid`)
 }
 
 // GetGrant returns one grant by id (ErrNotFound if none).

@@ -107,7 +107,7 @@ func lastSeq(dir string) int64 {
 // rotation, until ctx ends.
 func followLog(ctx context.Context, dir string, after int64, p *printer) error {
 	path := filepath.Join(dir, auditlog.ActiveName)
-	fw := &follower{after: after, p: p}
+	fw := &follower{dir: dir, after: after, p: p}
 	defer fw.close()
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
@@ -124,6 +124,7 @@ func followLog(ctx context.Context, dir string, after int64, p *printer) error {
 }
 
 type follower struct {
+	dir     string
 	f       *os.File
 	partial []byte
 	after   int64
@@ -160,6 +161,9 @@ func (fw *follower) poll(path string) error {
 		}
 		fw.f.Close()
 		fw.f = nil
+		if err := fw.catchUp(); err != nil {
+			return err
+		}
 		return fw.poll(path)
 	}
 	return nil
@@ -191,5 +195,37 @@ func (fw *follower) drain() error {
 		data = nil // a runaway line: skip it
 	}
 	fw.partial = append([]byte(nil), data...)
+	return nil
+}
+
+// catchUp prints records from files rotated away since the last poll (the
+// writer may rotate several times between two polls).
+func (fw *follower) catchUp() error {
+	files, err := auditlog.Files(fw.dir)
+	if err != nil {
+		return err
+	}
+	if n := len(files); n > 0 && filepath.Base(files[n-1]) == auditlog.ActiveName {
+		files = files[:n-1]
+	}
+	start := len(files)
+	for start > 0 && auditlog.FirstSeq(files[start-1]) > fw.after {
+		start--
+	}
+	if start > 0 {
+		start-- // the file holding fw.after may continue past it
+	}
+	for _, name := range files[start:] {
+		err := auditlog.ReadFile(name, func(r auditlog.Record) error {
+			if r.Event.Seq <= fw.after {
+				return nil
+			}
+			fw.after = r.Event.Seq
+			return fw.p.print(r)
+		})
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
