@@ -152,7 +152,7 @@ func yamlProblems(name string, err error) []Problem {
 				pr.Message = rest
 			}
 		}
-		pr.Message = strings.Replace(pr.Message, "not found in type policy.", "is not a known key in ", 1)
+		pr.Message = friendlyYAML(pr.Message)
 		out = append(out, pr)
 	}
 	return out
@@ -200,4 +200,17 @@ func lineAt(ls []int, i int) int {
 		return ls[i]
 	}
 	return 0
+}
+
+var typeNames = strings.NewReplacer("policy.fileDoc", "the policy file", "policy.ruleDoc", "a rule",
+	"policy.argDoc", "an args entry", "policy.builtinsDoc", "builtins", "policy.disableDoc", "a builtins.disable entry")
+
+var unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
+
+// friendlyYAML rewrites yaml.v3 messages that name Go types.
+func friendlyYAML(m string) string {
+	if sm := unknownFieldRE.FindStringSubmatch(m); sm != nil {
+		return fmt.Sprintf("unknown key %q in %s", sm[1], typeNames.Replace(sm[2]))
+	}
+	return typeNames.Replace(m)
 }

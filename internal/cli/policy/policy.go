@@ -28,7 +28,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
 type testOpts struct {
 	server, tool, args, client, session, format, failOn, annotations string
-	labels, taints, policies                                           []string
+	labels, taints, policies                                         []string
 }
 
 func newTestCmd(f *cmdutil.Factory) *cobra.Command {
