@@ -53,8 +53,7 @@ func (st *scanState) keyword(pos int, kw *pfKeyword) {
 // apply runs rule r anchored at pos. It returns the candidate, the end of
 // the whole match, and whether the rule fired.
 func (r *rule) apply(text string, pos int) (candidate, int, bool) {
-	end := min(len(text), pos+r.window)
-	loc := r.re.FindStringSubmatchIndex(text[pos:end])
+	loc := r.find(text, pos)
 	if loc == nil {
 		return candidate{}, 0, false
 	}
@@ -84,6 +83,23 @@ func (r *rule) apply(text string, pos int) (candidate, int, bool) {
 		}
 	}
 	return c, mEnd, true
+}
+
+// firstWindow is how much text a rule's regex sees first. Most matches are
+// short; a small input keeps Go's backtracking matcher cheap to set up.
+const firstWindow = 256
+
+// find runs the anchored regex on text[pos:]. It tries a short window
+// first and reads the rule's full window only when the short one could
+// have cut a match off: no match, or a match reaching the window's end.
+func (r *rule) find(text string, pos int) []int {
+	full := min(len(text), pos+r.window)
+	end := min(full, pos+firstWindow)
+	loc := r.re.FindStringSubmatchIndex(text[pos:end])
+	if end < full && (loc == nil || pos+loc[1] == end) {
+		loc = r.re.FindStringSubmatchIndex(text[pos:full])
+	}
+	return loc
 }
 
 // resolve drops overlapping candidates. Earlier rules in the catalogue are

@@ -36,6 +36,9 @@ var validators = map[string]validator{
 	"pem-body":            func(in *checkInput) bool { return pemBodyValid(in.value()) },
 	"db-password":         dbPassword,
 	"not-base64-text":     func(in *checkInput) bool { return !isBase64Text(in.value()) },
+	"not-code-ref":        func(in *checkInput) bool { return !isCodeRef(in.value()) },
+	"has-digit":           func(in *checkInput) bool { return strings.ContainsAny(in.value(), "0123456789") },
+	"not-sample-jwt":      func(in *checkInput) bool { return !isSampleJWT(in.value()) },
 }
 
 // parseValidator resolves a `validate:` entry. Besides the names above it
@@ -238,4 +241,39 @@ func isBase64Text(v string) bool {
 		}
 	}
 	return spaces > 0 && printable*10 >= len(raw)*9
+}
+
+// isCodeRef reports a dotted identifier path such as settings.SECRET_KEY or
+// config.auth.token: code that names where a secret lives, not the secret.
+func isCodeRef(v string) bool {
+	segs := strings.Split(v, ".")
+	if len(segs) < 2 {
+		return false
+	}
+	for _, seg := range segs {
+		if seg == "" || !(seg[0] == '_' || seg[0] == '$' || 'a' <= seg[0]|0x20 && seg[0]|0x20 <= 'z') {
+			return false
+		}
+		for i := 1; i < len(seg); i++ {
+			if !isWord(seg[i]) && seg[i] != '$' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isSampleJWT reports the token printed in countless JWT tutorials (subject
+// "1234567890", name "John Doe").
+func isSampleJWT(tok string) bool {
+	parts := strings.SplitN(tok, ".", 3)
+	if len(parts) < 2 || len(parts[1]) > 4096 {
+		return false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return false
+	}
+	p := string(raw)
+	return strings.Contains(p, `"1234567890"`) && strings.Contains(p, `"John Doe"`)
 }
