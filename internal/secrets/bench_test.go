@@ -47,6 +47,36 @@ func benchText(n int, secrets ...string) string {
 	return out.String()
 }
 
+// cpuMetric reports the calling thread's CPU time per iteration next to
+// wall time (other processes on a shared machine inflate wall time).
+func cpuMetric(b *testing.B, run func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c0 := threadCPU()
+	for b.Loop() {
+		run()
+	}
+	if c := threadCPU() - c0; c > 0 {
+		b.ReportMetric(float64(c.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
+var sink int
+
+// BenchmarkBaselineByteSum reads 10 KiB once, one byte at a time: the floor
+// any scanner pays. Compare Scan's figures with it when the machine is busy.
+func BenchmarkBaselineByteSum(b *testing.B) {
+	s := benchText(10 << 10)
+	b.SetBytes(int64(len(s)))
+	cpuMetric(b, func() {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			n += int(s[i])
+		}
+		sink = n
+	})
+}
+
 func BenchmarkScan(b *testing.B) {
 	cases := []struct {
 		name string
@@ -67,15 +97,7 @@ func BenchmarkScan(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(tc.text)))
 			b.ReportAllocs()
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			c0 := threadCPU()
-			for b.Loop() {
-				Scan(tc.text)
-			}
-			if c := threadCPU() - c0; c > 0 {
-				b.ReportMetric(float64(c.Nanoseconds())/float64(b.N), "cpu-ns/op")
-			}
+			cpuMetric(b, func() { Scan(tc.text) })
 		})
 	}
 }
