@@ -49,7 +49,7 @@ func (f *folder) run() string {
 				continue
 			}
 		}
-		if c <= ' ' || c >= 0x80 {
+		if c <= ' ' || c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3 { // lead bytes of Unicode blanks
 			if j := f.space(i); j > i {
 				f.decode(chunk, i)
 				if len(f.out) > 0 && j < len(v) {
@@ -137,7 +137,7 @@ func (f *folder) token(p int) int {
 	v := f.v
 	c := v[p]
 	if c < 0x80 {
-		if isWordByte(c) || c == '$' && p+1 < len(v) && (isLetterByte(v[p+1]) || v[p+1] == '$') {
+		if isWordByte(c) || c == '$' && (letterAt(v, p+1) || p+1 < len(v) && v[p+1] == '$') {
 			return f.word(p, f.wordEnd(p, len(v)))
 		}
 		f.out = append(f.out, c)
@@ -152,7 +152,7 @@ func (f *folder) token(p int) int {
 }
 
 // wordEnd returns the end of the word starting at v[p] (before k): letters,
-// marks, digits and '_', plus '-' between ASCII letters, '$' before a
+// marks, digits and '_', plus '-' between letters, '$' before a
 // letter, and '@' between letters when what follows is not a domain.
 func (f *folder) wordEnd(p, k int) int {
 	v := f.v
@@ -170,15 +170,15 @@ func (f *folder) wordEnd(p, k int) int {
 		switch {
 		case isWordByte(c):
 		case c == '-':
-			if q == p || q+1 >= k || !isLetterByte(v[q-1]) || !isLetterByte(v[q+1]) {
+			if q == p || !letterBefore(v, q) || !letterAt(v[:k], q+1) {
 				return q
 			}
 		case c == '$':
-			if q+1 >= k || !(isLetterByte(v[q+1]) || v[q+1] == '$') {
+			if !letterAt(v[:k], q+1) && !(q+1 < k && v[q+1] == '$') {
 				return q
 			}
 		case c == '@':
-			if q == p || q+1 >= k || !isLetterByte(v[q-1]) || !isLetterByte(v[q+1]) || domainAhead(v[q+1:k]) {
+			if q == p || !letterBefore(v, q) || !letterAt(v[:k], q+1) || domainAhead(v[q+1:k]) {
 				return q
 			}
 		default:
@@ -187,6 +187,37 @@ func (f *folder) wordEnd(p, k int) int {
 		q++
 	}
 	return q
+}
+
+// letterAt reports whether a letter (any script) starts at v[i].
+func letterAt(v string, i int) bool {
+	if i >= len(v) {
+		return false
+	}
+	if v[i] < 0x80 {
+		return isLetterByte(v[i])
+	}
+	r, _ := utf8.DecodeRuneInString(v[i:])
+	return isLetterRune(r)
+}
+
+// letterBefore reports whether a letter (any script) ends at v[i].
+func letterBefore(v string, i int) bool {
+	if i == 0 {
+		return false
+	}
+	if v[i-1] < 0x80 {
+		return isLetterByte(v[i-1])
+	}
+	r, _ := utf8.DecodeLastRuneInString(v[:i])
+	return isLetterRune(r)
+}
+
+func isLetterRune(r rune) bool {
+	if r < tableEnd {
+		return r < 0x80 && isLetterByte(byte(r)) || r >= 0x80 && table()[r].flags&infoLetter != 0
+	}
+	return unicode.IsLetter(r)
 }
 
 // domainAhead reports whether s (after an '@') looks like host.tld.
@@ -202,9 +233,21 @@ func domainAhead(s string) bool {
 	return false
 }
 
+// maxWord bounds the bytes folded as one word; longer runs (a megabyte of
+// base64 or combining marks) are folded in pieces.
+const maxWord = 4096
+
 // word folds v[p:q] and returns q.
 func (f *folder) word(p, q int) int {
 	v := f.v
+	for q-p > maxWord {
+		e := p + maxWord
+		for e > p && !utf8.RuneStart(v[e]) {
+			e--
+		}
+		f.word(p, e)
+		p = e
+	}
 	if titleCase(v[p:q]) { // "Hello": lower-case it, nothing else to do
 		f.out = append(f.out, v[p]|0x20)
 		f.out = append(f.out, v[p+1:q]...)

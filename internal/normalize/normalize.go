@@ -67,7 +67,7 @@ type Text struct {
 	// Original is the input unchanged.
 	Original string
 	// Visible is what a human sees: hidden runs removed, NFKC applied.
-	// Invalid UTF-8 is replaced by U+FFFD. Whitespace padding is kept (it is
+	// Each run of invalid UTF-8 becomes one U+FFFD. Whitespace padding is kept (it is
 	// recorded in Hidden). For printable ASCII it is Original, not a copy.
 	Visible string
 	// Fold is for matching only: Visible lower-cased, confusables mapped to

@@ -389,3 +389,47 @@ func TestClassifyCoversCf(t *testing.T) {
 		}
 	}
 }
+
+// TestAdversarial checks that hostile inputs finish, stay bounded and keep
+// their invariants. (Speed is measured by benchmarks, not asserted here.)
+func TestAdversarial(t *testing.T) {
+	const mb = 1 << 20
+	inputs := map[string]string{
+		"combining marks":        "e" + strings.Repeat("\u0301", mb/2),
+		"unterminated comment":   "ok <!--" + strings.Repeat("x", mb),
+		"many comment openers":   strings.Repeat("<!--", mb/4),
+		"base64 run":             strings.Repeat("aWdub3JlIHByZXZpb3Vz", mb/20),
+		"hex run":                strings.Repeat("69676e6f7265", mb/12),
+		"percent":                strings.Repeat("%41", mb/3),
+		"escapes":                strings.Repeat("\x1b[", mb/2),
+		"unterminated OSC":       "\x1b]0;" + strings.Repeat("t", mb),
+		"zero width":             strings.Repeat("a\u200b", mb/4),
+		"alternating kinds":      strings.Repeat("a\u200bb\x07c\u202ed\ufe01", mb/16),
+		"tags":                   tags(strings.Repeat("x", mb/4)),
+		"conceal toggles":        strings.Repeat("\x1b[8mx\x1b[28m", mb/10),
+		"at signs":               strings.Repeat("a@", mb/2),
+		"long camel":             strings.Repeat("aB", mb/2),
+		"spaces":                 strings.Repeat(" ", mb),
+		"invalid":                strings.Repeat("\xff", mb),
+		"leet":                   strings.Repeat("1gn0re", mb/6),
+		"cyrillic":               strings.Repeat("\u0430", mb/2),
+	}
+	for name, in := range inputs {
+		t.Run(name, func(t *testing.T) {
+			n := Normalize(in)
+			if len(n.Hidden) > MaxHidden || len(n.Decoded) > MaxDecodes {
+				t.Errorf("records not capped: %d hidden, %d decoded", len(n.Hidden), len(n.Decoded))
+			}
+			for _, h := range n.Hidden {
+				if len(h.Text) > MaxHiddenText && h.Kind != HiddenHTMLComment {
+					t.Errorf("%s text of %d bytes", h.Kind, len(h.Text))
+				}
+			}
+			if a, b := n.OriginalSpan(len(n.Fold)/3, len(n.Fold)/2); a > b || b > len(in) {
+				t.Errorf("span %d,%d", a, b)
+			}
+			_ = Snippet(&n, 0, len(n.Fold), 80)
+			_ = Reveal(in)
+		})
+	}
+}

@@ -79,9 +79,16 @@ func (st *stripper) run() string {
 func (st *stripper) nonASCII(i int) int {
 	s := st.s
 	r, size := utf8.DecodeRuneInString(s[i:])
-	if r == utf8.RuneError && size == 1 {
-		st.replace(i, i+1, "\uFFFD")
-		return i + 1
+	if r == utf8.RuneError && size == 1 { // one U+FFFD per run of invalid bytes
+		j := i + 1
+		for j < len(s) {
+			if r, size := utf8.DecodeRuneInString(s[j:]); r != utf8.RuneError || size != 1 {
+				break
+			}
+			j++
+		}
+		st.replace(i, j, "\uFFFD")
+		return j
 	}
 	kind := classify(r)
 	switch kind {
