@@ -111,6 +111,7 @@ func BenchmarkInspect(b *testing.B) {
 	b.Run("decode-only", func(b *testing.B) {
 		b.SetBytes(int64(len(clean)))
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			var v any
 			if err := json.Unmarshal(clean, &v); err != nil {
@@ -121,6 +122,7 @@ func BenchmarkInspect(b *testing.B) {
 	b.Run("strict-decode-10KB", func(b *testing.B) {
 		b.SetBytes(int64(len(clean)))
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			if _, err := Decode(clean, 1, Limits{}); err != nil {
 				b.Fatal(err)
@@ -130,6 +132,7 @@ func BenchmarkInspect(b *testing.B) {
 	b.Run("decode-walk-10KB", func(b *testing.B) {
 		b.SetBytes(int64(len(clean)))
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			doc, _ := Decode(clean, 1, Limits{})
 			Walk(&doc, finding.Location{}, func(detect.Target) {})
@@ -142,12 +145,24 @@ func BenchmarkInspect(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(bc.raw)))
 			b.ReportAllocs()
+			defer reportCPU(b)()
 			for b.Loop() {
 				if _, err := Inspect(eng, bc.raw, finding.Location{}); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
+	}
+}
+
+// reportCPU adds a cpu-ns/op metric: process CPU time (all threads,
+// including the garbage collector) per iteration.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		if d := cpuTime() - start; d > 0 && b.N > 0 {
+			b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
+		}
 	}
 }
 
