@@ -151,7 +151,8 @@ func revealVariation(b *strings.Builder, run string, n int) {
 
 // Snippet returns evidence for the Fold match [foldStart, foldEnd): the
 // matching part of Original widened to whole words, with as much context as
-// fits, passed through Reveal, at most maxLen runes, with "…" where cut.
+// fits, passed through Reveal, on one line (line breaks shown as "⏎"), at
+// most maxLen runes, with "…" where cut.
 func Snippet(t *Text, foldStart, foldEnd, maxLen int) string {
 	if maxLen < 8 {
 		maxLen = 8
@@ -159,10 +160,10 @@ func Snippet(t *Text, foldStart, foldEnd, maxLen int) string {
 	s := t.Original
 	a, b := t.OriginalSpan(foldStart, foldEnd)
 	a, b = wordStart(s, a, 32), wordEnd(s, b, 32)
-	mid := Reveal(s[a:b])
+	mid := oneLine(Reveal(s[a:b]))
 	n := utf8.RuneCountInString(mid)
 	if n+2 >= maxLen {
-		return cutRunes(mid, maxLen, a > 0, true)
+		return cutRunes(mid, maxLen, a > 0)
 	}
 	room := (maxLen - n - 2) / 2
 	lo := backRunes(s, a, room)
@@ -173,11 +174,15 @@ func Snippet(t *Text, foldStart, foldEnd, maxLen int) string {
 	if hi < len(s) {
 		hi = prevSpace(s, b, hi)
 	}
-	left, right := Reveal(s[lo:a]), Reveal(s[b:hi])
-	if k := utf8.RuneCountInString(left); k > room {
+	left, right := oneLine(Reveal(s[lo:a])), oneLine(Reveal(s[b:hi]))
+	if k := utf8.RuneCountInString(left); k > room { // markers made it longer
 		left = string([]rune(left)[k-room:])
+		if sp := strings.IndexByte(left, ' '); sp >= 0 {
+			left = left[sp+1:]
+		}
+		lo = 1 // cut: mark it
 	}
-	right = cutRunes(right, room, false, false)
+	right = cutRunes(right, room, false)
 	var out strings.Builder
 	if lo > 0 {
 		out.WriteString("…")
@@ -191,8 +196,16 @@ func Snippet(t *Text, foldStart, foldEnd, maxLen int) string {
 	return out.String()
 }
 
+// oneLine keeps a snippet on one line: line breaks become "⏎", tabs spaces.
+func oneLine(s string) string {
+	if strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\t') < 0 {
+		return s
+	}
+	return strings.NewReplacer("\n", "⏎", "\t", " ").Replace(s)
+}
+
 // cutRunes shortens s to at most max runes, marking cuts with "…".
-func cutRunes(s string, max int, pre, post bool) string {
+func cutRunes(s string, max int, pre bool) string {
 	rs := []rune(s)
 	if len(rs) <= max && !pre {
 		return s
@@ -202,8 +215,6 @@ func cutRunes(s string, max int, pre, post bool) string {
 	}
 	if len(rs) > max {
 		rs = append(rs[:max-1], '…')
-	} else if post {
-		// nothing cut at the end
 	}
 	if pre {
 		return "…" + string(rs)
