@@ -77,6 +77,10 @@ func (n *Node) GetString(key string) string {
 type Limits struct {
 	MaxDepth   int // nesting depth of objects and arrays (default 64)
 	MaxStrings int // strings and object keys in one document (default 100 000)
+	// MaxValues bounds all values (objects, arrays, scalars) in one document
+	// (default 1 000 000), so a document of small numbers cannot expand
+	// into a tree many times its size.
+	MaxValues int
 	// MaxBlob is how many decoded bytes of a base64 blob with a textual MIME
 	// type are inspected (default 1 MiB).
 	MaxBlob int
@@ -86,6 +90,7 @@ type Limits struct {
 const (
 	DefaultMaxDepth   = 64
 	DefaultMaxStrings = 100_000
+	DefaultMaxValues  = 1_000_000
 	DefaultMaxBlob    = 1 << 20
 )
 
@@ -95,6 +100,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxStrings <= 0 {
 		l.MaxStrings = DefaultMaxStrings
+	}
+	if l.MaxValues <= 0 {
+		l.MaxValues = DefaultMaxValues
 	}
 	if l.MaxBlob <= 0 {
 		l.MaxBlob = DefaultMaxBlob
@@ -143,6 +151,7 @@ type decoder struct {
 	raw     []byte
 	lim     Limits
 	strings int
+	values  int
 	// line is the line at byte offset off.
 	line int
 	off  int64
@@ -170,6 +179,9 @@ func (d *decoder) value(depth int) (Node, error) {
 		return Node{}, d.wrap(err)
 	}
 	line := d.tokenLine()
+	if d.values++; d.values > d.lim.MaxValues {
+		return Node{}, fmt.Errorf("%w: more than %d values at %s", ErrLimit, d.lim.MaxValues, pointer(d.dec))
+	}
 	switch k := tok.Kind(); k {
 	case 'n':
 		return Node{Kind: Null, Line: line}, nil

@@ -213,6 +213,13 @@ func TestDecodeLimits(t *testing.T) {
 	if _, err := Decode([]byte(in), 1, Limits{MaxStrings: 11}); err != nil {
 		t.Errorf("11 strings with MaxStrings 11: err = %v", err)
 	}
+	nums := "[" + strings.Repeat("0,", 20) + "0]"
+	if _, err := Decode([]byte(nums), 1, Limits{MaxValues: 21}); !errors.Is(err, ErrLimit) {
+		t.Errorf("22 values with MaxValues 21: err = %v", err)
+	}
+	if _, err := Decode([]byte(nums), 1, Limits{MaxValues: 22}); err != nil {
+		t.Errorf("22 values with MaxValues 22: err = %v", err)
+	}
 	deep := strings.Repeat("[", 64) + strings.Repeat("]", 64)
 	if _, err := Decode([]byte(deep), 1, Limits{}); err != nil {
 		t.Errorf("depth 64: %v", err)
