@@ -5,12 +5,14 @@ package detect
 // Every phrase of every rule is one pattern, so a single pass over the folded
 // text finds all candidate phrases at once.
 type automaton struct {
-	class    [256]uint8 // byte → class; class 0 is "a byte no pattern uses"
-	nclass   int
-	delta    []int32   // state*nclass + class → next state
-	out      [][]int32 // state → pattern ids ending here (including via suffix links)
-	patLen   []int32   // pattern id → length in bytes
-	hasMatch []bool    // state → len(out[state]) > 0
+	class  [256]uint8 // byte → class; class 0 is "a byte no pattern uses"
+	nclass int
+	// delta is indexed by row+class, where row = state*nclass. Each entry
+	// holds the next state's row shifted left by one, with the low bit set
+	// when that state ends a pattern, so the scan loop reads one array.
+	delta  []int32
+	out    [][]int32 // state → pattern ids ending here (including via suffix links)
+	patLen []int32   // pattern id → length in bytes
 }
 
 // newAutomaton compiles patterns (non-empty byte strings).
@@ -71,9 +73,12 @@ func newAutomaton(patterns []string) *automaton {
 		}
 	}
 	a.out = outs
-	a.hasMatch = make([]bool, n)
-	for i, o := range outs {
-		a.hasMatch[i] = len(o) > 0
+	for i, t := range a.delta {
+		v := t * int32(a.nclass) << 1
+		if len(outs[t]) > 0 {
+			v |= 1
+		}
+		a.delta[i] = v
 	}
 	return a
 }
@@ -81,12 +86,14 @@ func newAutomaton(patterns []string) *automaton {
 // scan calls emit(patternID, start, end) for every occurrence of every
 // pattern in text, in order of end position.
 func (a *automaton) scan(text string, emit func(id int32, start, end int)) {
-	s := int32(0)
+	row := int32(0)
 	nc := int32(a.nclass)
+	delta, class := a.delta, &a.class
 	for i := 0; i < len(text); i++ {
-		s = a.delta[s*nc+int32(a.class[text[i]])]
-		if a.hasMatch[s] {
-			for _, id := range a.out[s] {
+		v := delta[row+int32(class[text[i]])]
+		row = v >> 1
+		if v&1 != 0 {
+			for _, id := range a.out[row/nc] {
 				emit(id, i+1-int(a.patLen[id]), i+1)
 			}
 		}

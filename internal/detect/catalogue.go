@@ -332,7 +332,32 @@ func (c *catalogue) compileMatch(r *Rule, rs ruleSchema, sets map[string]map[str
 // literal phrase.
 func (c *catalogue) termsFor(items []string, sets map[string]map[string][]string) ([]int32, error) {
 	var ids []int32
+	var lits []string
 	for _, it := range items {
+		if len(it) > 1 && strings.HasPrefix(it, "@") {
+			continue
+		}
+		if strings.TrimSpace(it) == "" {
+			return nil, fmt.Errorf("empty phrase in group %q", items)
+		}
+		lits = append(lits, it)
+	}
+	if len(lits) > 0 {
+		// All literals of a group form one term, so the prefilter checks one
+		// hit list per group instead of one per phrase.
+		key := "lit:" + strings.Join(lits, "\x00")
+		id, ok := c.termIdx[key]
+		if !ok {
+			id = int32(len(c.terms))
+			c.terms = append(c.terms, term{name: key, phrases: lits})
+			c.termIdx[key] = id
+		}
+		ids = append(ids, id)
+	}
+	for _, it := range items {
+		if len(it) <= 1 || !strings.HasPrefix(it, "@") {
+			continue
+		}
 		if id, ok := c.termIdx[it]; ok {
 			ids = append(ids, id)
 			continue

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/moat-dev/moat/internal/normalize"
 )
 
 // featureFunc is a named structural test a rule can require or forbid, for
@@ -200,28 +202,34 @@ func inQuotes(st *state, f []byte, s, end int) bool {
 	return false
 }
 
-// evidence cuts the matched span, with a little context, from the text the
-// engine scanned, whitespace collapsed and cut at rune boundaries.
+// evidence cuts the matched span, with a little context, from the original
+// text: whitespace collapsed, cut at rune boundaries, hidden characters made
+// visible (normalize.Reveal). Identifiers are shown whole.
 func (e *Engine) evidence(st *state, s, end int) string {
+	if st.t.Identifier {
+		return normalize.Reveal(clip(st.t.Text, 160))
+	}
 	src := st.f.src
 	so := int(st.f.offs[s])
 	eo := int(st.f.offs[end-1])
 	_, sz := utf8.DecodeRuneInString(src[eo:])
 	eo += sz
+	if st.norm != nil {
+		src = st.norm.Original
+		so, eo = st.norm.VisibleToOriginal(so), st.norm.VisibleToOriginal(eo)
+		so, eo = min(max(so, 0), len(src)), min(max(eo, so), len(src))
+	}
 	lo, hi := max(0, so-40), min(len(src), eo+40)
+	if eo-so > 240 {
+		hi = min(len(src), so+240)
+	}
 	for lo > 0 && !utf8.RuneStart(src[lo]) {
 		lo--
 	}
 	for hi < len(src) && !utf8.RuneStart(src[hi]) {
 		hi++
 	}
-	if eo-so > 240 {
-		hi = min(len(src), so+240)
-		for hi < len(src) && !utf8.RuneStart(src[hi]) {
-			hi++
-		}
-	}
-	ev := strings.Join(strings.Fields(src[lo:hi]), " ")
+	ev := strings.Join(strings.Fields(normalize.Reveal(src[lo:hi])), " ")
 	if lo > 0 {
 		ev = "…" + ev
 	}

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -32,15 +33,24 @@ func (f *folded) reset(src string) {
 // foldText fills f from src.
 func foldText(f *folded, src string) {
 	f.reset(src)
+	f.fold = slices.Grow(f.fold, len(src)+8)
+	f.offs = slices.Grow(f.offs, len(src)+9)
 	pendingSpace, nl, blank := false, 0, false
 	for i := 0; i < len(src); {
 		c := src[i]
-		var r rune
-		size := 1
-		if c < utf8.RuneSelf {
-			r = rune(c)
-		} else {
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(src[i:])
+		} else if asciiClass[c] == 0 {
+			// Fast path: printable ASCII that is not a space.
+			if pendingSpace {
+				f.flushSpace(i, nl, blank)
+				pendingSpace = false
+			}
+			f.fold = append(f.fold, asciiLower[c])
+			f.offs = append(f.offs, int32(i))
+			i++
+			continue
 		}
 		if isSpace(r) {
 			if !pendingSpace {
@@ -48,24 +58,13 @@ func foldText(f *folded, src string) {
 			}
 			if r == '\n' {
 				nl++
-				if nl >= 2 {
-					blank = true
-				}
+				blank = blank || nl >= 2
 			}
 			i += size
 			continue
 		}
 		if pendingSpace {
-			if len(f.fold) > 0 {
-				if nl > 0 {
-					f.breaks = append(f.breaks, int32(len(f.fold)))
-				}
-				if blank {
-					f.paras = append(f.paras, int32(len(f.fold)))
-				}
-				f.fold = append(f.fold, ' ')
-				f.offs = append(f.offs, int32(i-1))
-			}
+			f.flushSpace(i, nl, blank)
 			pendingSpace = false
 		}
 		f.appendRune(foldRune(r), i)
@@ -73,6 +72,36 @@ func foldText(f *folded, src string) {
 	}
 	f.offs = append(f.offs, int32(len(src)))
 }
+
+// flushSpace writes the one space that stands for a whitespace run ending
+// before src offset i.
+func (f *folded) flushSpace(i, nl int, blank bool) {
+	if len(f.fold) == 0 {
+		return
+	}
+	if nl > 0 {
+		f.breaks = append(f.breaks, int32(len(f.fold)))
+	}
+	if blank {
+		f.paras = append(f.paras, int32(len(f.fold)))
+	}
+	f.fold = append(f.fold, ' ')
+	f.offs = append(f.offs, int32(i-1))
+}
+
+// asciiClass is 1 for ASCII whitespace; asciiLower lower-cases ASCII.
+var asciiClass, asciiLower = func() (c, l [128]byte) {
+	for i := range l {
+		l[i] = byte(i)
+		if 'A' <= i && i <= 'Z' {
+			l[i] = byte(i + 32)
+		}
+	}
+	for _, b := range []byte{' ', '\t', '\n', '\r', '\v', '\f'} {
+		c[b] = 1
+	}
+	return c, l
+}()
 
 func (f *folded) appendRune(r rune, at int) {
 	if r < utf8.RuneSelf {

@@ -23,6 +23,7 @@ type state struct {
 	ctx      Context
 	fences   []int32 // fold offsets of ``` markers
 	fenceOK  bool
+	norm     *normalize.Text // nil when the text needed no normalizing
 }
 
 func (st *state) reset(t *Target, ctx Context) {
@@ -60,6 +61,7 @@ func (e *Engine) scan(t *Target, text string, depth int) []finding.Finding {
 	st := e.pool.Get().(*state)
 	defer e.pool.Put(st)
 	st.reset(t, ctx)
+	st.norm = norm
 	foldText(&st.f, src)
 	e.collectHits(st)
 	out, weight := e.evalRules(st, out, t)
@@ -72,56 +74,65 @@ func (e *Engine) scan(t *Target, text string, depth int) []finding.Finding {
 
 // needsNormalize is false for plain printable ASCII with nothing that could
 // hide or encode text, which is the common case for tool results; those skip
-// the normalizer entirely.
+// the normalizer entirely. One pass, one table lookup per byte.
 func needsNormalize(s string) bool {
-	run, nl := 0, 0
+	b64, spaces, nl := 0, 0, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c == '\n' {
-			nl++
-			if nl >= 12 {
-				return true
-			}
-		} else if c != '\r' && c != ' ' && c != '\t' {
-			nl = 0
-		}
-		if c >= 0x80 || (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7F {
-			return true
-		}
-		if c == '<' && strings.HasPrefix(s[i:], "<!--") {
-			return true
-		}
-		if c == '%' || c == ' ' {
-			if c == ' ' {
-				run++
-				if run >= 40 {
-					return true
-				}
-			}
+		fl := byteFlags[c]
+		if fl == 0 {
+			b64, spaces, nl = 0, 0, 0
 			continue
 		}
-		run = 0
-	}
-	return hasEncodedRun(s)
-}
-
-// hasEncodedRun reports a base64/hex-looking run long enough to hide a
-// sentence (the normalizer decodes it).
-func hasEncodedRun(s string) bool {
-	run := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' {
-			run++
-			if run >= 32 {
+		if fl&flagHidden != 0 {
+			return true
+		}
+		if fl&flagB64 != 0 {
+			if b64++; b64 >= 32 {
 				return true
 			}
+			spaces, nl = 0, 0
 			continue
 		}
-		run = 0
+		b64 = 0
+		switch c {
+		case ' ':
+			if spaces++; spaces >= 40 {
+				return true
+			}
+		case '\n':
+			if nl++; nl >= 12 {
+				return true
+			}
+		case '<':
+			spaces, nl = 0, 0
+			if strings.HasPrefix(s[i:], "<!--") {
+				return true
+			}
+		}
 	}
 	return false
 }
+
+const (
+	flagHidden = 1 << iota // non-ASCII or a control character
+	flagB64                // base64 alphabet
+	flagOther              // space, newline, '<'
+)
+
+var byteFlags = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 0x80 || c == 0x7F || (c < 0x20 && c != '\n' && c != '\t' && c != '\r'):
+			t[c] = flagHidden
+		case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=':
+			t[c] = flagB64
+		case c == ' ' || c == '\n' || c == '<':
+			t[c] = flagOther
+		}
+	}
+	return t
+}()
 
 // collectHits runs the automaton once and keeps the occurrences that respect
 // word boundaries.
