@@ -159,11 +159,11 @@ func (c *checker) urlSecrets(s *inventory.ServerSpec) {
 	if i := strings.Index(s.URL, "://"); i >= 0 {
 		rest := s.URL[i+3:]
 		if at := strings.Index(rest, "@"); at >= 0 && at < strings.IndexAny(rest+"/", "/?#") {
-			if user, pass, ok := strings.Cut(rest[:at], ":"); ok && pass != "" && !isRef(pass) {
+			if _, pass, ok := strings.Cut(rest[:at], ":"); ok && pass != "" && !isRef(pass) {
 				c.add(s, finding.Finding{
 					Rule: "secret-in-config", Category: finding.CatSecret, Severity: finding.High,
 					Message:  "the server URL carries a password; it is stored in the file and sent in logs and referrers",
-					Evidence: redactURL(s.URL, user),
+					Evidence: SafeURL(s.URL),
 					Fix:      secretFix(s.Source.Client, "Authorization") + " (send it as an Authorization header, not in the URL)",
 				}, "url")
 				return
@@ -194,11 +194,6 @@ func (c *checker) urlSecrets(s *inventory.ServerSpec) {
 	}
 }
 
-func redactURL(raw, user string) string {
-	i := strings.Index(raw, "://")
-	at := strings.Index(raw[i+3:], "@")
-	return raw[:i+3] + user + ":[REDACTED]" + raw[i+3+at:]
-}
 
 // SafeURL returns raw with any password in its userinfo and the values of
 // credential-like query parameters redacted, for display.
