@@ -194,7 +194,6 @@ func (c *checker) urlSecrets(s *inventory.ServerSpec) {
 	}
 }
 
-
 // SafeURL returns raw with any password in its userinfo and the values of
 // credential-like query parameters redacted, for display.
 func SafeURL(raw string) string {
