@@ -1,30 +1,41 @@
 package secrets
 
-import "math/bits"
+import (
+	"math/bits"
+	"sort"
+)
 
 // The prefilter finds every position where a rule keyword starts, ASCII
-// case-insensitively, in one pass over the text. At each byte it takes the
-// case-folded 4-byte window starting there and probes a 64 Kibit hashed
-// bitmap (8 KiB, stays in L1); only on a hit, rare in ordinary text, does it
-// look the window up exactly and compare the whole keyword. Nothing runs
-// per rule, and the probes do not depend on each other.
+// case-insensitively, in one pass over the text, without running anything
+// per rule.
+//
+// It probes the case-folded 4-byte window at every even offset q (two
+// probes per 8-byte load) in a hashed 128 Kibit bitmap (16 KiB, stays in
+// L1). Each keyword is entered so that one even window sees it wherever it
+// starts: at an even start p by its first four bytes (q = p); at an odd
+// start by bytes 1..4 (q = p+1), or, for 3-byte keywords, by one unknown
+// byte and the keyword (q = p-1). Unknown bytes are entered once per
+// printable value. Only on a bitmap hit, rare in ordinary text, does it look
+// the window up exactly and compare whole keywords.
+//
+// Every rule needs at least one more ASCII character after its keyword, so
+// the prefilter reports exactly the keyword occurrences followed by an ASCII
+// byte; nothing is lost by that.
 
 const (
-	pfBits  = 16
+	pfBits  = 17
 	pfWords = 1 << pfBits / 64
 	mul4    = 0x9E3779B1
 )
 
 type prefilter struct {
 	bits [pfWords]uint64
-	// table maps a folded 4-byte window to the keywords that may start
-	// there (open addressing, linear probing). A 3-byte keyword is entered
-	// once per printable fourth byte: every rule needs at least one more
-	// character after its keyword.
-	table []pfSlot
-	shift uint32
-	kwIdx []uint16 // pfSlot.first..+n index kws
-	kws   []pfKeyword
+	// table maps a folded 4-byte window to its entries (open addressing,
+	// linear probing).
+	table   []pfSlot
+	shift   uint32
+	entries []pfEntry // a slot's entries are ordered by delta
+	kws     []pfKeyword
 }
 
 type pfSlot struct {
@@ -32,28 +43,72 @@ type pfSlot struct {
 	first, n uint16
 }
 
+// pfEntry says: keyword kw may start at q+delta.
+type pfEntry struct {
+	kw    uint16
+	delta int8
+}
+
 type pfKeyword struct {
 	lit   string // lower-case
 	rules []int  // indexes into ruleSet.rules, ascending
 }
 
-// fold4 folds letters to lower case by setting bit 5 of every byte. Non
+// fold8 folds letters to lower case by setting bit 5 of every byte. Non
 // letters may collide (e.g. '\n' and '*'); exact comparison resolves that.
-const fold4 = 0x20202020
+const fold8 = 0x2020202020202020
 
 func hash4(k uint32) uint32 { return (k * mul4) >> (32 - pfBits) }
 
-func windowKey(s string) uint32 {
+// foldKey packs up to four bytes little-endian and folds them.
+func foldKey(b ...byte) uint32 {
 	var k uint32
-	for i := 0; i < len(s) && i < 4; i++ {
-		k |= uint32(s[i]) << (8 * i)
+	for i, c := range b {
+		k |= uint32(c|0x20) << (8 * i)
 	}
-	return k | fold4
+	return k
+}
+
+// foldedBytes lists the distinct folded values of the bytes below limit.
+func foldedBytes(limit int) []byte {
+	var out []byte
+	seen := map[byte]bool{}
+	for c := 0; c < limit; c++ {
+		if f := byte(c) | 0x20; !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// keywordEntries lists the (window, delta) pairs under which k is found.
+func keywordEntries(k string) (keys []uint32, deltas []int8) {
+	add := func(key uint32, d int8) { keys, deltas = append(keys, key), append(deltas, d) }
+	b := []byte(k)
+	switch {
+	case len(b) >= 5:
+		add(foldKey(b[0:4]...), 0)
+		add(foldKey(b[1:5]...), -1)
+	case len(b) == 4:
+		add(foldKey(b...), 0)
+		for _, x := range foldedBytes(0x80) { // the ASCII byte after it
+			add(foldKey(b[1], b[2], b[3], x), -1)
+		}
+	default: // 3 bytes
+		for _, x := range foldedBytes(0x80) { // the ASCII byte after it
+			add(foldKey(b[0], b[1], b[2], x), 0)
+		}
+		for _, x := range foldedBytes(0x100) { // any byte before it
+			add(foldKey(x, b[0], b[1], b[2]), +1)
+		}
+	}
+	return keys, deltas
 }
 
 func buildPrefilter(ruleKeywords [][]string) prefilter {
 	var p prefilter
-	byKey := map[uint32][]int{}
+	byKey := map[uint32][]pfEntry{}
 	var order []uint32
 	index := map[string]int{}
 	for ri, kws := range ruleKeywords {
@@ -63,11 +118,12 @@ func buildPrefilter(ruleKeywords [][]string) prefilter {
 				ki = len(p.kws)
 				index[k] = ki
 				p.kws = append(p.kws, pfKeyword{lit: k})
-				for _, key := range windowKeys(k) {
+				keys, deltas := keywordEntries(k)
+				for j, key := range keys {
 					if _, seen := byKey[key]; !seen {
 						order = append(order, key)
 					}
-					byKey[key] = append(byKey[key], ki)
+					byKey[key] = append(byKey[key], pfEntry{kw: uint16(ki), delta: deltas[j]})
 					h := hash4(key)
 					p.bits[h>>6] |= 1 << (h & 63)
 				}
@@ -84,30 +140,12 @@ func buildPrefilter(ruleKeywords [][]string) prefilter {
 	p.table = make([]pfSlot, size)
 	p.shift = 32 - uint32(bits.TrailingZeros32(size))
 	for _, key := range order {
-		i := p.slot(key)
-		p.table[i] = pfSlot{key: key, first: uint16(len(p.kwIdx)), n: uint16(len(byKey[key]))}
-		for _, ki := range byKey[key] {
-			p.kwIdx = append(p.kwIdx, uint16(ki))
-		}
+		es := byKey[key]
+		sort.SliceStable(es, func(i, j int) bool { return es[i].delta < es[j].delta })
+		p.table[p.slot(key)] = pfSlot{key: key, first: uint16(len(p.entries)), n: uint16(len(es))}
+		p.entries = append(p.entries, es...)
 	}
 	return p
-}
-
-// windowKeys lists the folded 4-byte windows a keyword can start.
-func windowKeys(k string) []uint32 {
-	if len(k) >= 4 {
-		return []uint32{windowKey(k)}
-	}
-	var keys []uint32
-	seen := map[uint32]bool{}
-	for b := uint32(0x21); b < 0x7f; b++ {
-		key := windowKey(k) | (b|0x20)<<24
-		if !seen[key] {
-			seen[key] = true
-			keys = append(keys, key)
-		}
-	}
-	return keys
 }
 
 // slot returns the table index holding key, or the empty slot where it
@@ -121,36 +159,26 @@ func (p *prefilter) slot(key uint32) uint32 {
 	}
 }
 
-// scan reports to st every keyword occurrence in s, in text order.
+// scan reports to st every keyword occurrence in s that is followed by an
+// ASCII byte, in non-decreasing offset order.
 func (p *prefilter) scan(s string, st *scanState) {
 	n := len(s)
-	i := 0
-	// Four positions per step from one 8-byte load (the compiler fuses the
-	// byte loads); each window is probed independently, so the steps do not
-	// wait on each other.
-	for ; i+8 <= n; i += 4 {
-		w := load64(s, i) | fold8
+	q := 0
+	for ; q+8 <= n; q += 4 {
+		w := load64(s, q) | fold8
 		if p.has(uint32(w)) {
-			p.lookup(s, i, uint32(w), st)
-		}
-		if p.has(uint32(w >> 8)) {
-			p.lookup(s, i+1, uint32(w>>8), st)
+			p.lookup(s, q, uint32(w), st)
 		}
 		if p.has(uint32(w >> 16)) {
-			p.lookup(s, i+2, uint32(w>>16), st)
-		}
-		if p.has(uint32(w >> 24)) {
-			p.lookup(s, i+3, uint32(w>>24), st)
+			p.lookup(s, q+2, uint32(w>>16), st)
 		}
 	}
-	for ; i+4 <= n; i++ {
-		if f := windowKey(s[i : i+4]); p.has(f) {
-			p.lookup(s, i, f, st)
+	for ; q+4 <= n; q += 2 {
+		if f := windowKey(s[q : q+4]); p.has(f) {
+			p.lookup(s, q, f, st)
 		}
 	}
 }
-
-const fold8 = 0x2020202020202020
 
 func (p *prefilter) has(f uint32) bool {
 	h := hash4(f)
@@ -163,15 +191,20 @@ func load64(s string, i int) uint64 {
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
-// lookup reports to st the keywords that occur at s[pos:], given the folded
-// window.
-func (p *prefilter) lookup(s string, pos int, f uint32, st *scanState) {
+func windowKey(s string) uint32 {
+	return (uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24) | 0x20202020
+}
+
+// lookup reports to st the keywords that occur around the even window q.
+func (p *prefilter) lookup(s string, q int, f uint32, st *scanState) {
 	sl := p.table[p.slot(f)]
 	if sl.key != f {
 		return
 	}
-	for _, ki := range p.kwIdx[sl.first : sl.first+sl.n] {
-		if kw := &p.kws[ki]; hasFoldPrefix(s[pos:], kw.lit) {
+	for _, e := range p.entries[sl.first : sl.first+sl.n] {
+		pos := q + int(e.delta)
+		kw := &p.kws[e.kw]
+		if end := pos + len(kw.lit); pos >= 0 && end < len(s) && s[end] < 0x80 && hasFoldPrefix(s[pos:], kw.lit) {
 			st.keyword(pos, kw)
 		}
 	}

@@ -20,6 +20,8 @@ type scanState struct {
 	// never re-fires on a keyword inside its own previous match.
 	next  [maxRules]int
 	cands []candidate
+	// onKeyword replaces rule evaluation in prefilter tests.
+	onKeyword func(pos int, kw *pfKeyword)
 }
 
 // scan runs the prefilter and then the rules whose keywords occur.
@@ -31,6 +33,10 @@ func (set *ruleSet) scan(text string) []candidate {
 
 // keyword is called by the prefilter for every keyword occurrence.
 func (st *scanState) keyword(pos int, kw *pfKeyword) {
+	if st.onKeyword != nil {
+		st.onKeyword(pos, kw)
+		return
+	}
 	for _, ri := range kw.rules {
 		if pos < st.next[ri] {
 			continue
