@@ -13,6 +13,7 @@ import (
 	auditcmd "github.com/moat-dev/moat/internal/cli/audit"
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
 	"github.com/moat-dev/moat/internal/cli/grant"
+	hookcmd "github.com/moat-dev/moat/internal/cli/hook"
 	"github.com/moat-dev/moat/internal/cli/inspect"
 	policycmd "github.com/moat-dev/moat/internal/cli/policy"
 	"github.com/moat-dev/moat/internal/cli/run"
@@ -34,6 +35,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	approve.NewDenyCmd,
 	auditcmd.NewCmd,
 	policycmd.NewCmd,
+	hookcmd.NewCmd,
 }
 
 // NewRoot builds the root command.

@@ -71,5 +71,5 @@ func encodeWindsurf(ev Event, v Verdict) Reply {
 	if v.Action == policy.Allow || ev.Phase == PostTool || ev.Phase == Lifecycle {
 		return Reply{Stderr: v.Context}
 	}
-	return Reply{Stderr: v.Reason, Exit: 2}
+	return Reply{Stderr: v.Reason + "\n", Exit: 2}
 }
