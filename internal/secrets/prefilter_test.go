@@ -23,7 +23,9 @@ func naiveHits(p *prefilter, s string) []string {
 	return out
 }
 
-func hitKey(pos int, kw string) string { return strings.Repeat("0", 8-len(itoa(pos))) + itoa(pos) + " " + kw }
+func hitKey(pos int, kw string) string {
+	return strings.Repeat("0", 8-len(itoa(pos))) + itoa(pos) + " " + kw
+}
 
 func itoa(n int) string {
 	if n == 0 {
