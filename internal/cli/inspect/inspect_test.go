@@ -51,9 +51,14 @@ type runResult struct {
 
 func runCLI(t *testing.T, stdin string, stdinTTY bool, args ...string) runResult {
 	t.Helper()
+	return runCLITTY(t, stdin, stdinTTY, false, args...)
+}
+
+func runCLITTY(t *testing.T, stdin string, stdinTTY, stdoutTTY bool, args ...string) runResult {
+	t.Helper()
 	ios, in, out, errOut := iostreams.Test()
 	in.WriteString(stdin)
-	ios.SetTTY(stdinTTY, false, false)
+	ios.SetTTY(stdinTTY, stdoutTTY, false)
 	f := &cmdutil.Factory{IO: ios, WorkDir: "/nonexistent-workdir"}
 	code := cli.Run(f, append([]string{"inspect"}, args...))
 	return runResult{code, out.String(), errOut.String()}
@@ -121,6 +126,19 @@ func checkGolden(t *testing.T, path, got string) {
 	}
 	if d := cmp.Diff(string(want), got); d != "" {
 		t.Errorf("%s differs (-want +got):\n%s", path, d)
+	}
+}
+
+// TestColorOnTerminal: the table is coloured only when stdout is a terminal.
+func TestColorOnTerminal(t *testing.T) {
+	defer inspect.SetScanner(keywordScanner{})()
+	r := runCLITTY(t, "", false, true, "testdata/tools.json")
+	if r.code != 1 || !strings.Contains(r.stdout, "\x1b[1;35mCRITICAL") {
+		t.Errorf("exit %d, stdout %q", r.code, r.stdout)
+	}
+	r = runCLITTY(t, "", false, true, "--format", "json", "testdata/tools.json")
+	if strings.Contains(r.stdout, "\x1b[") {
+		t.Errorf("JSON output coloured: %q", r.stdout)
 	}
 }
 
