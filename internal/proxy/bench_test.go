@@ -52,7 +52,9 @@ func session(b *testing.B, viaMoat bool) *mcp.ClientSession {
 		var up, down pipeEnd
 		serverEnd, up = pipes()
 		down, clientEnd = pipes()
-		pass := func(context.Context, *proxy.Message, *proxy.Message) (proxy.Verdict, error) { return proxy.Forwarding, nil }
+		pass := func(context.Context, *proxy.Message, *proxy.Message) (proxy.Verdict, error) {
+			return proxy.Forwarding, nil
+		}
 		p := &proxy.Proxy{
 			Client:          transport.NewStream(down.r, down.w, nil, transport.StreamOptions{}),
 			Upstream:        transport.NewStream(up.r, up.w, nil, transport.StreamOptions{}),

@@ -82,7 +82,7 @@ func readLine(br *bufio.Reader, maxFrame int) ([]byte, error) {
 		if len(buf)+len(chunk) > maxFrame+2 { // +2: room for "\r\n"
 			return nil, drainLine(br, buf, chunk, err, maxFrame)
 		}
-		buf = append(buf, chunk...)
+		buf = appendCapped(buf, chunk, maxFrame+2)
 		if err == bufio.ErrBufferFull {
 			continue
 		}
@@ -116,6 +116,19 @@ func drainLine(br *bufio.Reader, buf, chunk []byte, err error, maxFrame int) err
 		return fmt.Errorf("reading oversized message: %w", err)
 	}
 	return e
+}
+
+// appendCapped appends chunk to buf, growing it by doubling but never past
+// limit, so a frame near the cap costs about the cap, not twice it.
+func appendCapped(buf, chunk []byte, limit int) []byte {
+	need := len(buf) + len(chunk)
+	if need > cap(buf) {
+		newCap := min(max(2*cap(buf), need, 4096), max(limit, need))
+		nb := make([]byte, len(buf), newCap)
+		copy(nb, buf)
+		buf = nb
+	}
+	return append(buf, chunk...)
 }
 
 func clip(b []byte, n int) []byte {

@@ -114,6 +114,12 @@ func runChild(ctx context.Context, f *cmdutil.Factory, o *options, args []string
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	// A client that goes away must not kill moat with SIGPIPE before it has
+	// stopped the server: writes then fail with EPIPE instead. (Notify, not
+	// Ignore, so the child does not inherit an ignored SIGPIPE.)
+	pipes := make(chan os.Signal, 1)
+	signal.Notify(pipes, syscall.SIGPIPE)
+	defer signal.Stop(pipes)
 	result := make(chan error, 1)
 	go func() { result <- p.Run(ctx) }()
 
