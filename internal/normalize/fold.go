@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
@@ -24,15 +25,34 @@ type folder struct {
 	padding []padRun
 	dec     decoder
 
-	// scratch for the word being folded
-	rs   []rune
-	offs []int
+	// scratch for the word being folded (filled by wordEnd or collect)
+	rs       []rune
+	offs     []int
+	nonASCII bool
 }
 
 type padRun struct{ off, end, count int }
 
+// wordScratch is the reusable buffer for words' runes and offsets.
+type wordScratch struct {
+	rs   []rune
+	offs []int
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &wordScratch{rs: make([]rune, 0, 64), offs: make([]int, 0, 65)}
+}}
+
 func (f *folder) run() string {
 	v := f.v
+	sc := scratchPool.Get().(*wordScratch)
+	f.rs, f.offs = sc.rs[:0], sc.offs[:0]
+	defer func() {
+		if cap(f.rs) <= 4*maxWord { // do not keep huge buffers alive
+			sc.rs, sc.offs = f.rs[:0], f.offs[:0]
+			scratchPool.Put(sc)
+		}
+	}()
 	f.out = make([]byte, 0, len(v)+len(v)/16+8)
 	f.dec.t = f.t
 	chunk := 0 // start of the current non-space chunk, for the decoder
@@ -144,6 +164,18 @@ func (f *folder) token(p int) int {
 		return p + 1
 	}
 	r, size := utf8.DecodeRuneInString(v[p:])
+	if caseless(r) { // CJK, kana, Hangul: copied as is, a word of their own
+		q := p + size
+		for q < len(v) && v[q] >= 0xE2 {
+			r, size := utf8.DecodeRuneInString(v[q:])
+			if !caseless(r) {
+				break
+			}
+			q += size
+		}
+		f.out = append(f.out, v[p:q]...)
+		return q
+	}
 	if isWordRune(r) {
 		return f.word(p, f.wordEnd(p, len(v)))
 	}
@@ -154,16 +186,25 @@ func (f *folder) token(p int) int {
 // wordEnd returns the end of the word starting at v[p] (before k): letters,
 // marks, digits and '_', plus '-' between letters, '$' before a
 // letter, and '@' between letters when what follows is not a domain.
+//
+// It also collects the word's runes and offsets into f.rs and f.offs.
 func (f *folder) wordEnd(p, k int) int {
 	v := f.v
+	f.rs, f.offs = f.rs[:0], f.offs[:0]
+	f.nonASCII = false
 	q := p
 	for q < k {
 		c := v[q]
 		if c >= 0x80 {
 			r, size := utf8.DecodeRuneInString(v[q:])
-			if !isWordRune(r) {
+			if !isWordRune(r) || caseless(r) {
 				return q
 			}
+			if len(f.rs) < maxWord { // longer words are re-collected in pieces
+				f.rs = append(f.rs, r)
+				f.offs = append(f.offs, q)
+			}
+			f.nonASCII = true
 			q += size
 			continue
 		}
@@ -183,6 +224,10 @@ func (f *folder) wordEnd(p, k int) int {
 			}
 		default:
 			return q
+		}
+		if len(f.rs) < maxWord {
+			f.rs = append(f.rs, rune(c))
+			f.offs = append(f.offs, q)
 		}
 		q++
 	}
@@ -240,34 +285,17 @@ const maxWord = 4096
 // word folds v[p:q] and returns q.
 func (f *folder) word(p, q int) int {
 	v := f.v
-	for q-p > maxWord {
-		e := p + maxWord
-		for e > p && !utf8.RuneStart(v[e]) {
-			e--
-		}
-		f.word(p, e)
-		p = e
+	if q-p > maxWord {
+		return f.longWord(p, q)
 	}
 	if titleCase(v[p:q]) { // "Hello": lower-case it, nothing else to do
 		f.out = append(f.out, v[p]|0x20)
 		f.out = append(f.out, v[p+1:q]...)
 		return q
 	}
-	f.rs, f.offs = f.rs[:0], f.offs[:0]
-	nonASCII := false
-	for x := p; x < q; {
-		r, size := rune(v[x]), 1
-		if r >= 0x80 {
-			r, size = utf8.DecodeRuneInString(v[x:])
-			nonASCII = true
-		}
-		f.rs = append(f.rs, r)
-		f.offs = append(f.offs, x)
-		x += size
-	}
 	f.offs = append(f.offs, q)
 	mode := foldASCII
-	if nonASCII {
+	if f.nonASCII {
 		mode = scriptMode(f.rs)
 	}
 	if randomLooking(f.rs) {
@@ -335,6 +363,40 @@ func (f *folder) part(a, b int, mode foldMode) {
 	dollarVar := f.rs[a] == '$' && b > a+1 && unicode.IsUpper(f.rs[a+1])
 	leetFold(f.out[o:], dollarVar)
 	f.m.mark(len(f.out), f.offs[b])
+}
+
+// longWord folds a word longer than maxWord in pieces.
+func (f *folder) longWord(p, q int) int {
+	v := f.v
+	for p < q {
+		e := min(p+maxWord, q)
+		for e > p && e < len(v) && !utf8.RuneStart(v[e]) {
+			e--
+		}
+		if e == p {
+			e = q
+		}
+		f.word(p, f.collect(p, e))
+		p = e
+	}
+	return q
+}
+
+// collect fills f.rs and f.offs with the runes of v[p:e] and returns e.
+func (f *folder) collect(p, e int) int {
+	f.rs, f.offs = f.rs[:0], f.offs[:0]
+	f.nonASCII = false
+	for x := p; x < e; {
+		r, size := rune(f.v[x]), 1
+		if r >= 0x80 {
+			r, size = utf8.DecodeRuneInString(f.v[x:])
+			f.nonASCII = true
+		}
+		f.rs = append(f.rs, r)
+		f.offs = append(f.offs, x)
+		x += size
+	}
+	return e
 }
 
 // titleCase reports an ASCII word of letters, lower-case after the first.
