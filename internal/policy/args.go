@@ -57,7 +57,7 @@ func decodeArgs(raw []byte) (*value, error) {
 	if len(raw) > MaxArgsBytes {
 		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrArgs, len(raw), MaxArgsBytes)
 	}
-	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false))
+	dec := jsontext.NewDecoder(bytes.NewBuffer(raw), jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false))
 	nodes := 0
 	v, err := readValue(dec, 0, &nodes)
 	if err != nil {

@@ -13,6 +13,9 @@ import (
 // trailing slashes removed, and anything after a NUL byte is dropped (as
 // the C library would). Relative paths stay relative.
 func CleanPath(p, home string) string {
+	if !strings.ContainsAny(p, "/\\%~$:.\x00 ") {
+		return p // a plain name: nothing to clean
+	}
 	if i := strings.IndexByte(p, 0); i >= 0 {
 		p = p[:i]
 	}
@@ -73,6 +76,15 @@ var credDirs = map[string]string{
 	"appdata/roaming/mozilla/firefox": "browser profile store", "etc/ssh": "SSH host keys",
 }
 
+// credDirNeedles is credDirs as "/dir/" needles, built once.
+var credDirNeedles = func() []struct{ needle, what string } {
+	var out []struct{ needle, what string }
+	for d, w := range credDirs {
+		out = append(out, struct{ needle, what string }{"/" + d + "/", w})
+	}
+	return out
+}()
+
 // credFiles are credential file names anywhere.
 var credFiles = map[string]string{
 	".netrc": "netrc credentials", "_netrc": "netrc credentials", ".pgpass": "PostgreSQL passwords",
@@ -95,6 +107,9 @@ func CredentialPath(p string) string {
 		return ""
 	}
 	lp := strings.ToLower(p)
+	if !strings.ContainsAny(lp, "/*?[") {
+		return credBase(lp, p)
+	}
 	comps := strings.Split(strings.TrimPrefix(strings.TrimPrefix(lp, "~"), "/"), "/")
 	if hasGlob(lp) {
 		for i, c := range comps {
@@ -114,12 +129,19 @@ func CredentialPath(p string) string {
 		return "system password hashes"
 	}
 	joined := "/" + strings.Join(comps, "/") + "/"
-	for dir, what := range credDirs {
-		if strings.Contains(joined, "/"+dir+"/") {
-			return what
+	for _, d := range credDirNeedles {
+		if strings.Contains(joined, d.needle) {
+			return d.what
 		}
 	}
-	base := comps[len(comps)-1]
+	if strings.Contains(joined, "gcloud") && strings.HasSuffix(joined, "/credentials.json/") {
+		return "Google Cloud credentials"
+	}
+	return credBase(comps[len(comps)-1], p)
+}
+
+// credBase checks a file name (lower case).
+func credBase(base, p string) string {
 	if what, ok := credFiles[base]; ok && what != "" {
 		if base == ".npmrc" && !strings.HasPrefix(p, "~") {
 			return "" // a project .npmrc usually holds only the registry
@@ -134,7 +156,7 @@ func CredentialPath(p string) string {
 			return "key store"
 		}
 	}
-	if base == "credentials.json" && strings.Contains(joined, "gcloud") || strings.HasPrefix(base, "application_default_credentials") {
+	if strings.HasPrefix(base, "application_default_credentials") {
 		return "Google Cloud credentials"
 	}
 	return ""

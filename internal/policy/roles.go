@@ -90,7 +90,10 @@ func keyRoles(k string) Role {
 
 // shapeRoles classifies a value by its shape, so that a tool that names its
 // command argument "x" does not escape.
-func shapeRoles(v string) Role {
+//
+// Values under a recognised key only get the cheap URL and path shapes;
+// values under unknown keys are also checked for shell and SQL shapes.
+func shapeRoles(v string, unknownKey bool) Role {
 	s := strings.TrimSpace(v)
 	if s == "" || len(s) > 64<<10 {
 		return 0
@@ -102,10 +105,10 @@ func shapeRoles(v string) Role {
 	if looksLikePath(s) {
 		r |= RolePath
 	}
-	if looksLikeSQL(s) {
+	if unknownKey && looksLikeSQL(s) {
 		r |= RoleQuery
 	}
-	if looksLikeShell(s) {
+	if unknownKey && looksLikeShell(s) {
 		r |= RoleCommand
 	}
 	return r
@@ -148,7 +151,7 @@ func collectLeaves(root *value) []leaf {
 		case kString, kNumber:
 			r := inherited
 			if r&RoleData == 0 && v.kind == kString {
-				r |= shapeRoles(v.str)
+				r |= shapeRoles(v.str, inherited == 0)
 			}
 			out = append(out, leaf{path: path, key: key, value: v.str, roles: r})
 		case kArray:

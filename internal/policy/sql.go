@@ -43,7 +43,7 @@ func parseSQL(s string) []sqlStmt {
 	}
 	var out []sqlStmt
 	start := 0
-	toks := []string{}
+	toks := make([]string, 0, 64)
 	flush := func(end int) {
 		if len(toks) > 0 && len(out) < 64 {
 			st := classifySQL(toks)
@@ -121,7 +121,7 @@ func lexSQL(s string, yield func(tok string, pos int) bool) {
 			}
 			tok := "'"
 			if c != '\'' {
-				tok = strings.ToUpper(s[i+1 : min(j, len(s))])
+				tok = "\""
 			}
 			if !yield(tok, i) {
 				return
@@ -147,7 +147,7 @@ func lexSQL(s string, yield func(tok string, pos int) bool) {
 			for j < len(s) && isIdentByte(s[j]) {
 				j++
 			}
-			if !yield(strings.ToUpper(s[i:j]), i) {
+			if !yield(keyword(s[i:j]), i) {
 				return
 			}
 			i = j
@@ -158,6 +158,38 @@ func lexSQL(s string, yield func(tok string, pos int) bool) {
 			i++
 		}
 	}
+}
+
+// sqlKeywords are the words the analysis compares; other identifiers are
+// returned as written (no allocation).
+var sqlKeywords = func() map[string]string {
+	m := map[string]string{}
+	for k := range sqlVerbs {
+		m[k] = k
+	}
+	for _, k := range []string{"WHERE", "INTO", "ANALYZE", "ANALYSE", "TRUE", "OR", "ORDER", "LIMIT", "RETURNING", "AS", "FROM"} {
+		m[k] = k
+	}
+	return m
+}()
+
+// keyword returns the canonical upper-case keyword for w, or w itself.
+func keyword(w string) string {
+	if len(w) > 10 {
+		return w
+	}
+	var buf [10]byte
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	if k, ok := sqlKeywords[string(buf[:len(w)])]; ok {
+		return k
+	}
+	return w
 }
 
 func isIdentByte(c byte) bool {
