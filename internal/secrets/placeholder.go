@@ -37,12 +37,11 @@ func isPlaceholder(v string) bool {
 	case '$', '%', '{', '[', '(', '<':
 		return true // $ENV, ${VAR}, %VAR%, {var}, <your-key>
 	}
-	low := strings.ToLower(v)
-	if weakDefaults[low] {
+	if len(v) <= 24 && weakDefaults[strings.ToLower(v)] {
 		return true
 	}
 	for _, p := range placeholderParts {
-		if strings.Contains(low, p) {
+		if containsFold(v, p) {
 			return true
 		}
 	}
@@ -217,3 +216,22 @@ func pemBodyValid(body string) bool {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// containsFold reports whether s contains lower-case sub, ignoring ASCII
+// case in s, without allocating.
+func containsFold(s, sub string) bool {
+	if sub == "" {
+		return true
+	}
+	first := sub[0]
+	upper := first
+	if 'a' <= first && first <= 'z' {
+		upper -= 'a' - 'A'
+	}
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if c := s[i]; (c == first || c == upper) && hasFoldPrefix(s[i:], sub) {
+			return true
+		}
+	}
+	return false
+}

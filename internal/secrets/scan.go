@@ -1,7 +1,7 @@
 package secrets
 
 import (
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -84,7 +84,7 @@ func (r *rule) apply(text string, pos int) (candidate, int, bool) {
 	}
 	in := checkInput{text: text, matchStart: pos, matchEnd: mEnd, start: c.start, end: c.end}
 	for _, check := range r.checks {
-		if !check(&in) {
+		if !check(in) {
 			return candidate{}, 0, false
 		}
 	}
@@ -115,15 +115,14 @@ func resolve(cs []candidate) []candidate {
 	if len(cs) < 2 {
 		return cs
 	}
-	sort.SliceStable(cs, func(i, j int) bool {
-		a, b := cs[i], cs[j]
+	slices.SortFunc(cs, func(a, b candidate) int {
 		if a.rule != b.rule {
-			return a.rule < b.rule
+			return a.rule - b.rule
 		}
 		if a.start != b.start {
-			return a.start < b.start
+			return a.start - b.start
 		}
-		return a.end > b.end
+		return b.end - a.end
 	})
 	kept := cs[:0] // in-place filter: kept never outruns the read index
 	for _, c := range cs {
@@ -131,7 +130,7 @@ func resolve(cs []candidate) []candidate {
 			kept = append(kept, c)
 		}
 	}
-	sort.Slice(kept, func(i, j int) bool { return kept[i].start < kept[j].start })
+	slices.SortFunc(kept, func(a, b candidate) int { return a.start - b.start })
 	return kept
 }
 

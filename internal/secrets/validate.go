@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -18,27 +19,27 @@ type checkInput struct {
 	start, end           int
 }
 
-func (in *checkInput) value() string { return in.text[in.start:in.end] }
+func (in checkInput) value() string { return in.text[in.start:in.end] }
 
 // validator is a named Go check a rule opts into with `validate:`. It
 // returns false to drop the match.
-type validator func(in *checkInput) bool
+type validator func(in checkInput) bool
 
 var validators = map[string]validator{
-	"not-placeholder":     func(in *checkInput) bool { return !isPlaceholder(in.value()) },
-	"not-hash":            func(in *checkInput) bool { return !looksLikeHash(in.value()) },
-	"github-crc32":        func(in *checkInput) bool { return base62CRCValid(in.value()) },
-	"npm-crc32":           func(in *checkInput) bool { return base62CRCValid(in.value()) },
-	"jwt-header":          func(in *checkInput) bool { return jwtHeaderValid(in.value()) },
+	"not-placeholder":     func(in checkInput) bool { return !isPlaceholder(in.value()) },
+	"not-hash":            func(in checkInput) bool { return !looksLikeHash(in.value()) },
+	"github-crc32":        func(in checkInput) bool { return base62CRCValid(in.value()) },
+	"npm-crc32":           func(in checkInput) bool { return base62CRCValid(in.value()) },
+	"jwt-header":          func(in checkInput) bool { return jwtHeaderValid(in.value()) },
 	"gcp-service-account": gcpServiceAccountContext,
 	"azure-sas-context":   azureSASContext,
 	"generic-key-name":    genericKeyName,
-	"pem-body":            func(in *checkInput) bool { return pemBodyValid(in.value()) },
+	"pem-body":            func(in checkInput) bool { return pemBodyValid(in.value()) },
 	"db-password":         dbPassword,
-	"not-base64-text":     func(in *checkInput) bool { return !isBase64Text(in.value()) },
-	"not-code-ref":        func(in *checkInput) bool { return !isCodeRef(in.value()) },
-	"has-digit":           func(in *checkInput) bool { return strings.ContainsAny(in.value(), "0123456789") },
-	"not-sample-jwt":      func(in *checkInput) bool { return !isSampleJWT(in.value()) },
+	"not-base64-text":     func(in checkInput) bool { return !isBase64Text(in.value()) },
+	"not-code-ref":        func(in checkInput) bool { return !isCodeRef(in.value()) },
+	"has-digit":           func(in checkInput) bool { return strings.ContainsAny(in.value(), "0123456789") },
+	"not-sample-jwt":      func(in checkInput) bool { return !isSampleJWT(in.value()) },
 }
 
 // parseValidator resolves a `validate:` entry. Besides the names above it
@@ -53,14 +54,14 @@ func parseValidator(spec string) (validator, error) {
 		if err != nil || min <= 0 || min > 8 {
 			return nil, fmt.Errorf("validator %q: threshold must be a number in (0, 8]", spec)
 		}
-		return func(in *checkInput) bool { return entropy(in.value()) >= min }, nil
+		return func(in checkInput) bool { return entropy(in.value()) >= min }, nil
 	}
 	if arg, ok := strings.CutPrefix(spec, "charclasses>="); ok {
 		n, err := strconv.Atoi(arg)
 		if err != nil || n < 1 || n > 3 {
 			return nil, fmt.Errorf("validator %q: count must be 1, 2 or 3", spec)
 		}
-		return func(in *checkInput) bool { return charClasses(in.value()) >= n }, nil
+		return func(in checkInput) bool { return charClasses(in.value()) >= n }, nil
 	}
 	return nil, fmt.Errorf("unknown validator %q: use one of %s, entropy>=F, charclasses>=N", spec, validatorNames())
 }
@@ -126,7 +127,8 @@ func base62CRCValid(tok string) bool {
 		}
 		v = v*62 + uint64(d)
 	}
-	return v == uint64(crc32.ChecksumIEEE([]byte(body)))
+	var buf [30]byte
+	return v == uint64(crc32.ChecksumIEEE(buf[:copy(buf[:], body)]))
 }
 
 func base62Digit(c byte) int {
@@ -142,34 +144,38 @@ func base62Digit(c byte) int {
 }
 
 // jwtHeaderValid decodes the first segment and requires a JSON object with
-// a string "alg".
+// an "alg" member.
 func jwtHeaderValid(tok string) bool {
 	seg, _, ok := strings.Cut(tok, ".")
-	if !ok || len(seg) > 2048 {
-		return false
+	raw, ok := decodeSegment(seg, ok)
+	return ok && len(raw) > 0 && raw[0] == '{' && json.Valid(raw) && bytes.Contains(raw, []byte(`"alg"`))
+}
+
+// decodeSegment base64url-decodes a JWT segment of at most 1 KiB into a
+// stack buffer.
+func decodeSegment(seg string, ok bool) ([]byte, bool) {
+	var buf [768]byte
+	seg = strings.TrimRight(seg, "=")
+	if !ok || len(seg) > 1024 {
+		return nil, false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(seg, "="))
+	n, err := base64.RawURLEncoding.Decode(buf[:], []byte(seg))
 	if err != nil {
-		return false
+		return nil, false
 	}
-	var hdr map[string]any
-	if json.Unmarshal(raw, &hdr) != nil {
-		return false
-	}
-	alg, ok := hdr["alg"].(string)
-	return ok && alg != ""
+	return buf[:n], true
 }
 
 // gcpServiceAccountContext requires the service-account type marker near
 // the private key.
-func gcpServiceAccountContext(in *checkInput) bool {
+func gcpServiceAccountContext(in checkInput) bool {
 	lo, hi := max(0, in.matchStart-4096), min(len(in.text), in.matchEnd+4096)
 	return strings.Contains(in.text[lo:hi], "service_account")
 }
 
 // azureSASContext requires the other SAS query parameters (signed version
 // and expiry or permissions) before the signature.
-func azureSASContext(in *checkInput) bool {
+func azureSASContext(in checkInput) bool {
 	lo := max(0, in.matchStart-1024)
 	ctx := in.text[lo:in.matchStart]
 	if q := strings.LastIndexAny(ctx, " \t\r\n\"'<>"); q >= 0 {
@@ -181,7 +187,7 @@ func azureSASContext(in *checkInput) bool {
 // genericKeyName drops assignments whose key names something about a
 // secret rather than the secret itself (password_hash, token_url,
 // max_tokens, secret_name…).
-func genericKeyName(in *checkInput) bool {
+func genericKeyName(in checkInput) bool {
 	key := strings.ToLower(in.text[in.matchStart:in.start])
 	if i := strings.IndexAny(key, "\"' \t:=>\\"); i >= 0 {
 		key = key[:i]
@@ -203,7 +209,7 @@ var benignKeyParts = []string{
 }
 
 // dbPassword drops a URL password that is the user name repeated.
-func dbPassword(in *checkInput) bool {
+func dbPassword(in checkInput) bool {
 	pre := in.text[in.matchStart:in.start]
 	i := strings.Index(pre, "://")
 	if i < 0 {
@@ -266,14 +272,8 @@ func isCodeRef(v string) bool {
 // isSampleJWT reports the token printed in countless JWT tutorials (subject
 // "1234567890", name "John Doe").
 func isSampleJWT(tok string) bool {
-	parts := strings.SplitN(tok, ".", 3)
-	if len(parts) < 2 || len(parts[1]) > 4096 {
-		return false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return false
-	}
-	p := string(raw)
-	return strings.Contains(p, `"1234567890"`) && strings.Contains(p, `"John Doe"`)
+	_, rest, ok := strings.Cut(tok, ".")
+	payload, _, _ := strings.Cut(rest, ".")
+	raw, ok := decodeSegment(payload, ok)
+	return ok && bytes.Contains(raw, []byte(`"1234567890"`)) && bytes.Contains(raw, []byte(`"John Doe"`))
 }
