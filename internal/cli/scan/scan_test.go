@@ -127,7 +127,7 @@ func TestSARIF(t *testing.T) {
 				RuleID    string `json:"ruleId"`
 				Locations []struct {
 					Physical struct {
-						Artifact struct{ URI string } `json:"artifactLocation"`
+						Artifact struct{ URI string }    `json:"artifactLocation"`
 						Region   struct{ StartLine int } `json:"region"`
 					} `json:"physicalLocation"`
 				} `json:"locations"`
