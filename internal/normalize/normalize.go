@@ -206,15 +206,15 @@ func (t *Text) strippedLen() int {
 // OriginalSpan maps the byte range [foldStart, foldEnd) of Fold to a byte
 // range of Original. The mapping is monotonic, stays within bounds and is
 // exact at rune granularity except inside runs that were rewritten (an
-// expanded ligature, an inserted split space), where it is clamped. Hidden
-// runs next to the match may be included in the result, which is what
-// evidence wants.
+// expanded ligature, an inserted split space), where it is widened to whole
+// runes of Original. Hidden runs inside the match are included (evidence
+// must show them); hidden runs just before or after it are not.
 func (t *Text) OriginalSpan(foldStart, foldEnd int) (start, end int) {
 	if foldEnd < foldStart {
 		foldEnd = foldStart
 	}
-	start = t.foldToOriginal(foldStart)
-	end = t.foldToOriginal(foldEnd)
+	start = t.foldToOriginal(foldStart, false)
+	end = t.foldToOriginal(foldEnd, true)
 	start = runeStart(t.Original, start)
 	end = runeEnd(t.Original, end)
 	if end < start {
@@ -223,12 +223,12 @@ func (t *Text) OriginalSpan(foldStart, foldEnd int) (start, end int) {
 	return start, end
 }
 
-func (t *Text) foldToOriginal(f int) int {
-	if f < 0 {
-		f = 0
-	}
-	if f > len(t.Fold) {
-		f = len(t.Fold)
+func (t *Text) foldToOriginal(f int, end bool) int {
+	f = min(max(f, 0), len(t.Fold))
+	if end {
+		v := t.fold.atEnd(f, len(t.Visible))
+		s := t.nfkc.atEnd(v, t.strippedLen())
+		return t.strip.atEnd(s, len(t.Original))
 	}
 	v := t.fold.at(f, len(t.Visible))
 	s := t.nfkc.at(v, t.strippedLen())

@@ -304,6 +304,13 @@ func TestOriginalSpan(t *testing.T) {
 		{"collapsed space", "ignore\n\n\n   previous", "ignore previous", "ignore\n\n\n   previous"},
 		{"ansi", "\x1b[31mignore\x1b[0m all", "ignore", "ignore"},
 		{"leet", "pls 1gn0re it", "ignore", "1gn0re"},
+		{"ligature", "the \ufb01le is", "file", "\ufb01le"},
+		{"tags around", "a" + tags("xx") + " delete all" + tags("yy") + " b", "delete all", "delete all"},
+		{"conceal before", "\x1b[8mhid\x1b[0m run rm -rf", "run rm -rf", "run rm -rf"},
+		{"invalid bytes", "\xff\xfe go home", "go home", "go home"},
+		{"decomposed accent", "cafe\u0301 ignore this", "ignore this", "ignore this"},
+		{"mixed script camel", "call re\u0430dFile now", "read file", "re\u0430dFile"},
+		{"math letters", "\U0001D42C\U0001D41E\U0001D427\U0001D41D data", "send data", "\U0001D42C\U0001D41E\U0001D427\U0001D41D data"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -313,7 +320,7 @@ func TestOriginalSpan(t *testing.T) {
 				t.Fatalf("%q not in Fold %q", tc.match, n.Fold)
 			}
 			a, b := n.OriginalSpan(fs, fs+len(tc.match))
-			if got := tc.in[a:b]; !strings.Contains(got, tc.want) || len(got) > len(tc.want)+12 {
+			if got := tc.in[a:b]; got != tc.want {
 				t.Errorf("span = %q, want %q", got, tc.want)
 			}
 		})

@@ -37,19 +37,27 @@ func (m *spanMap) mark(out, in int) {
 	m.delta = in - out
 }
 
-// at maps o, clamping the result into [0, inLen].
-func (m *spanMap) at(o, inLen int) int {
+// at maps a start offset o, clamping the result into [0, inLen]. Input
+// removed just before o is skipped: the result is after it.
+func (m *spanMap) at(o, inLen int) int { return m.lookup(o, inLen, 0) }
+
+// atEnd maps an end offset o: input removed just before o is not included,
+// so a match ends at the end of its last character, not after hidden
+// content that follows it.
+func (m *spanMap) atEnd(o, inLen int) int { return m.lookup(o, inLen, 1) }
+
+func (m *spanMap) lookup(o, inLen, strict int) int {
 	if o < 0 {
 		o = 0
 	}
 	r := o
 	n := len(m.pts) / 2
 	if n > 0 {
-		// last point with out <= o
+		// last point with out <= o (out < o when strict)
 		lo, hi := 0, n
 		for lo < hi {
 			h := int(uint(lo+hi) >> 1)
-			if m.pts[2*h] <= o {
+			if m.pts[2*h]+strict <= o {
 				lo = h + 1
 			} else {
 				hi = h
