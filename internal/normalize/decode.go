@@ -22,6 +22,11 @@ type decoder struct {
 	attempts int
 	total    int
 	buf      []byte
+
+	// while scanning decoded text for a second layer (base64 of base64,
+	// percent-encoded base64 …): the outer encoding and offset
+	outer string
+	at    int
 }
 
 func (d *decoder) full() bool {
@@ -94,7 +99,33 @@ func (d *decoder) try(enc string, off int, b []byte) {
 		}
 	}
 	d.total += len(b)
-	d.t.Decoded = append(d.t.Decoded, Decoded{Encoding: enc, Offset: off, Text: string(b)})
+	text := string(b)
+	if d.outer != "" {
+		enc, off = d.outer+"/"+enc, d.at
+	}
+	d.t.Decoded = append(d.t.Decoded, Decoded{Encoding: enc, Offset: off, Text: text})
+	if d.outer == "" {
+		d.nested(enc, off, text)
+	}
+}
+
+// nested scans decoded text once more for an inner encoded layer.
+func (d *decoder) nested(enc string, off int, text string) {
+	d.outer, d.at = enc, off
+	defer func() { d.outer = "" }()
+	for i := 0; i < len(text) && !d.full(); {
+		for i < len(text) && isSpaceByte(text[i]) {
+			i++
+		}
+		k := i
+		for k < len(text) && !isSpaceByte(text[k]) {
+			k++
+		}
+		if k-i >= minEncoded {
+			d.scan(text, i, k)
+		}
+		i = k
+	}
 }
 
 // escapes decodes a chunk with %XX, \xNN or \uNNNN escapes.

@@ -57,7 +57,10 @@ type Hidden struct {
 // Decoded is an encoded run (base64, hex, percent-encoding) that decoded to
 // plausible text.
 type Decoded struct {
-	Encoding string // "base64", "hex", "percent", "escape" (\xNN or \uNNNN runs)
+	// Encoding is "base64", "hex", "percent" or "escape" (\xNN or \uNNNN
+	// runs); a second layer found inside decoded text is "outer/inner", e.g.
+	// "base64/base64", with the Offset of the outer run.
+	Encoding string
 	Offset   int    // byte offset in the visible text
 	Text     string // the decoded text (valid UTF-8, printable)
 }
