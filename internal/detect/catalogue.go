@@ -108,6 +108,9 @@ func (r *Rule) phraseCount(c *catalogue) int {
 	return n
 }
 
+// quotedKeep marks rules whose severity does not change when quoted.
+const quotedKeep finding.Severity = -2
+
 type term struct {
 	name    string // "@set" or the literal
 	phrases []string
@@ -258,7 +261,7 @@ func (c *catalogue) compileQuoted(r *Rule, q string) error {
 	case "drop":
 		r.Quoted = -1
 	case "keep":
-		r.Quoted = r.Severity
+		r.Quoted = quotedKeep
 	default:
 		s, err := finding.ParseSeverity(q)
 		if err != nil {

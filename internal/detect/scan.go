@@ -177,7 +177,7 @@ func (e *Engine) evalRules(st *state, out []finding.Finding, t *Target) ([]findi
 		if v, ok := r.sevIn[st.ctx]; ok {
 			sev = v
 		}
-		if r.Quoted != sev && e.quotedOrExplanatory(st, s, end) {
+		if r.Quoted != quotedKeep && r.Quoted != sev && e.quotedOrExplanatory(st, s, end) {
 			if r.Quoted < 0 {
 				continue
 			}
@@ -265,6 +265,12 @@ func (e *Engine) spanFrom(st *state, r *Rule, a hit) (int, int, bool) {
 					continue
 				}
 				if len(r.notBefore) > 0 && e.negated(st, r, int(h.start)) {
+					continue
+				}
+				if h.start < a.end && a.start < h.end {
+					continue // the same words cannot satisfy two groups
+				}
+				if r.sentence && crossesSentence(st, int(min(a.start, h.start)), int(max(a.end, h.end))) {
 					continue
 				}
 				if best < 0 || (r.ordered && h.start < bh.start) || (!r.ordered && absDiff(h.start, a.start) < absDiff(bh.start, a.start)) {
