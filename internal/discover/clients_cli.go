@@ -26,6 +26,9 @@ func (l gemini) Paths(env Env) []Candidate {
 		out = cand(out, p, id, inventory.ScopeSystem, "", "")
 	}
 	out = cand(out, env.home(".gemini", "settings.json"), id, inventory.ScopeUser, "", "")
+	if env.Home != "" {
+		out = append(out, Candidate{Path: env.home(".gemini", "extensions"), Client: id, Scope: inventory.ScopePlugin, Walk: "gemini-extension.json", Depth: 2})
+	}
 	if p := env.Project; p != "" {
 		out = cand(out, env.project(".gemini", "settings.json"), id, inventory.ScopeProject, p, "")
 	}

@@ -120,7 +120,9 @@ var amazonQ = func() simpleLocator {
 		paths: func(env Env, id string) []Candidate {
 			var out []Candidate
 			out = cand(out, env.home(".aws", "amazonq", "mcp.json"), id, inventory.ScopeUser, "", "")
-			out = cand(out, env.home(".aws", "amazonq", "agents", "default.json"), id, inventory.ScopeUser, "", "")
+			if env.Home != "" {
+				out = append(out, Candidate{Path: env.home(".aws", "amazonq", "agents"), Client: id, Scope: inventory.ScopeUser, Walk: "*.json", Depth: 1})
+			}
 			if p := env.Project; p != "" {
 				out = cand(out, env.project(".amazonq", "mcp.json"), id, inventory.ScopeProject, p, "")
 			}

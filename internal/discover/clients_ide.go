@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"net/url"
 	"path"
 
 	"github.com/moat-dev/moat/internal/inventory"
@@ -39,6 +40,7 @@ func (l vscode) Paths(env Env) []Candidate {
 		out = cand(out, path.Join(user, "mcp.json"), l.id, inventory.ScopeUser, "", "mcp")
 		out = cand(out, path.Join(user, "settings.json"), l.id, inventory.ScopeUser, "", "settings")
 		out = append(out, Candidate{Path: path.Join(user, "profiles"), Client: l.id, Scope: inventory.ScopeUser, Kind: "mcp", Walk: "mcp.json", Depth: 2})
+		out = append(out, Candidate{Path: path.Join(user, "workspaceStorage"), Client: l.id, Scope: inventory.ScopeUser, Kind: "workspace", Walk: "workspace.json", Depth: 2})
 	}
 	if p := env.Project; p != "" && l.id == "vscode" {
 		out = cand(out, env.project(".vscode", "mcp.json"), l.id, inventory.ScopeProject, p, "mcp")
@@ -48,7 +50,11 @@ func (l vscode) Paths(env Env) []Candidate {
 }
 
 func (l vscode) Parse(c Candidate, data []byte) Result {
-	if c.Kind != "settings" {
+	switch c.Kind {
+	case "workspace":
+		return workspaceProjects(c, data)
+	case "settings":
+	default:
 		return mcpServersFile(c, data, "servers")
 	}
 	var r Result
@@ -127,6 +133,9 @@ func (kiro) Name() string { return "Kiro" }
 func (l kiro) Paths(env Env) []Candidate {
 	var out []Candidate
 	out = cand(out, env.home(".kiro", "settings", "mcp.json"), l.ID(), inventory.ScopeUser, "", "")
+	if env.Home != "" {
+		out = append(out, Candidate{Path: env.home(".kiro", "agents"), Client: l.ID(), Scope: inventory.ScopeUser, Walk: "*.json", Depth: 1})
+	}
 	if p := env.Project; p != "" {
 		out = cand(out, env.project(".kiro", "settings", "mcp.json"), l.ID(), inventory.ScopeProject, p, "")
 	}
@@ -178,5 +187,28 @@ func (zed) Parse(c Candidate, data []byte) Result {
 	if looksLikeServerMap(own) {
 		addServerMap(&r, c, own, "")
 	}
+	return r
+}
+
+// workspaceProjects reads a workspaceStorage/<hash>/workspace.json, which
+// names a folder VS Code opened ({"folder": "file:///home/u/src/app"}), so
+// that folder's project files are scanned too. Remote folders
+// (vscode-remote://) are not on this machine and are skipped.
+func workspaceProjects(c Candidate, data []byte) Result {
+	var r, tmp Result
+	root := parseDoc(&tmp, c, data, fmtJSON)
+	v, ok := root.get("folder").str()
+	if !ok {
+		return r
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme != "file" || u.Path == "" {
+		return r
+	}
+	p := u.Path
+	if len(p) > 3 && p[0] == '/' && p[2] == ':' { // /c:/Users/… on Windows
+		p = p[1:]
+	}
+	r.Projects = append(r.Projects, p)
 	return r
 }

@@ -251,3 +251,23 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// VS Code's workspaceStorage names opened folders; their project files are
+// scanned too.
+func TestWorkspaceStorageProjects(t *testing.T) {
+	home, proj := t.TempDir(), t.TempDir()
+	ws := filepath.Join(home, ".config", "Code", "User", "workspaceStorage", "abc")
+	os.MkdirAll(ws, 0o755)
+	os.WriteFile(filepath.Join(ws, "workspace.json"), []byte(`{"folder": "file://`+filepath.ToSlash(proj)+`"}`), 0o644)
+	os.WriteFile(filepath.Join(proj, ".mcp.json"), []byte(`{"mcpServers": {"p": {"command": "node", "args": ["s.js"]}}}`), 0o644)
+	inv := Discover(Options{Env: Env{OS: "linux", Home: home}})
+	if len(inv.Servers) != 1 || inv.Servers[0].Source.Project != filepath.ToSlash(proj) {
+		t.Fatalf("servers %+v warnings %v", inv.Servers, inv.Warnings)
+	}
+	_, c := ForFile("/x/workspace.json")
+	c.Kind = "workspace"
+	r := vscode{id: "vscode"}.Parse(c, []byte(`{"folder": "file:///c%3A/Users/u/app"}`))
+	if len(r.Projects) != 1 || r.Projects[0] != "c:/Users/u/app" {
+		t.Errorf("windows folder: %v", r.Projects)
+	}
+}
