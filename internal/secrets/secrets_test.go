@@ -144,6 +144,33 @@ func TestScanIgnoresLookAlikes(t *testing.T) {
 	}
 }
 
+func TestScanSeverities(t *testing.T) {
+	body := "\njmAIDdN87xg3/Q/XBmTepo6uKZyUf0IE9pU2NJhKaM1/5WdR16ePlljivghZ4fXf\neTkYpIygfdM7ENA8d5vFldPGYYJvW5hANsbEvrSFagEaBp0vXnJaE/9I0MyTLUyi\n"
+	tests := []struct {
+		text, rule string
+		sev        finding.Severity
+	}{
+		{"-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: Moat 1\n" + body + "-----END PGP PRIVATE KEY BLOCK-----", "secret-private-key", finding.Critical},
+		{"-----BEGIN DSA PRIVATE KEY-----" + body + "-----END DSA PRIVATE KEY-----", "secret-private-key", finding.Critical},
+		{"-----BEGIN EC PRIVATE KEY-----" + body + "-----END EC PRIVATE KEY-----", "secret-private-key", finding.Critical},
+		{"-----BEGIN PRIVATE KEY-----" + body + "-----END PRIVATE KEY-----", "secret-private-key", finding.Critical},
+		{"-----BEGIN ENCRYPTED PRIVATE KEY-----" + body + "-----END ENCRYPTED PRIVATE KEY-----", "secret-private-key-encrypted", finding.High},
+		{"sk_live_MoatTestSg9EH6yO4GFQRC5xLRwI0b26", "secret-stripe-live-key", finding.Critical},
+		{"sk_test_MoatTestr08QZJi6gkfsUFRDzsLb5ER8", "secret-stripe-test-key", finding.Low},
+		{"amqps://moat:MtEToD4uyeti@rabbit.moattest.dev:5671/vhost", "secret-database-url", finding.High},
+		{"rediss://default:MtEToD4uyeti@cache.moattest.dev:6380", "secret-database-url", finding.High},
+		{"mysql://moat:MtEToD4uyeti@10.0.0.5:3306/shop", "secret-database-url", finding.High},
+		{"ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8", "secret-github-token-unverified", finding.Medium},
+		{"curl -H 'Authorization: token MoatTestDiBZLPKD6xGAnjq8MJaMhmpgppa0nLgT'", "secret-authorization-header", finding.Medium},
+	}
+	for _, tc := range tests {
+		ms := Scan(tc.text)
+		if len(ms) != 1 || ms[0].RuleID != tc.rule || ms[0].Severity != tc.sev {
+			t.Errorf("Scan(%.40q…) = %v, want one %s at %v", tc.text, ms, tc.rule, tc.sev)
+		}
+	}
+}
+
 func TestScanOrderAndOverlap(t *testing.T) {
 	text := "a=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 b=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 " +
 		"GITHUB_TOKEN=ghs_MoatTestFixture0NotARealToken30tMqv2"
