@@ -126,7 +126,12 @@ func evalBIPIA(t *testing.T, e *detect.Engine, dir string) []*row {
 			allFP.add(len(fs) > 0, "")
 		}
 	}
-	out := []*row{all, allFP}
+	ctxFP := &row{set: "bipia (all splits)", subset: "all 1,200 clean contexts (hard negatives)", metric: "FP", target: -1}
+	for _, r := range readJSONL(t, filepath.Join(dir, "bipia", "contexts.jsonl")) {
+		fs := flagged(e.Scan(detect.Target{Context: detect.Output, Text: str(r, "text")}), injectionCats)
+		ctxFP.add(len(fs) > 0, str(r, "id")+": "+brief(fs))
+	}
+	out := []*row{all, allFP, ctxFP, bipiaTrain(t, e, dir)}
 	for _, task := range []string{"email", "table", "code"} {
 		if rec[task] != nil {
 			out = append(out, rec[task])
@@ -176,4 +181,39 @@ func evalCisco(t *testing.T, e *detect.Engine, dir string) []*row {
 	}
 	_ = strings.TrimSpace
 	return out
+}
+
+// bipiaTrain inserts every train-split attack at the start and at the end of
+// a train-split context of the matching kind (text attacks into e-mails and
+// tables, code attacks into Stack Overflow answers), like the derived test
+// set does for the test split.
+func bipiaTrain(t *testing.T, e *detect.Engine, dir string) *row {
+	r := &row{set: "bipia (train split)", subset: "train attacks × start/end of train contexts", metric: "recall", target: -1}
+	byKind := map[string][]string{}
+	for _, c := range readJSONL(t, filepath.Join(dir, "bipia", "contexts.jsonl")) {
+		if str(c, "split") != "train" {
+			continue
+		}
+		kind := "text"
+		if str(c, "task") == "code" {
+			kind = "code"
+		}
+		byKind[kind] = append(byKind[kind], str(c, "text"))
+	}
+	i := 0
+	for _, a := range readJSONL(t, filepath.Join(dir, "bipia", "attacks.jsonl")) {
+		if str(a, "split") != "train" {
+			continue
+		}
+		ctxs := byKind[str(a, "attack_kind")]
+		if len(ctxs) == 0 {
+			continue
+		}
+		for _, text := range []string{str(a, "text") + "\n" + ctxs[i%len(ctxs)], ctxs[(i+1)%len(ctxs)] + "\n" + str(a, "text")} {
+			fs := flagged(e.Scan(detect.Target{Context: detect.Output, Text: text}), injectionCats)
+			r.add(len(fs) > 0, str(a, "category")+": "+clipStr(str(a, "text"), 90))
+		}
+		i += 2
+	}
+	return r
 }
