@@ -73,7 +73,7 @@ var credDirs = map[string]string{
 	".config/bravesoftware": "browser profile store", ".config/microsoft-edge": "browser profile store",
 	"library/application support/google/chrome": "browser profile store", "library/application support/firefox": "browser profile store",
 	"library/cookies": "browser cookies", "appdata/local/google/chrome/user data": "browser profile store",
-	"appdata/roaming/mozilla/firefox": "browser profile store", "etc/ssh": "SSH host keys",
+	"appdata/roaming/mozilla/firefox": "browser profile store",
 }
 
 // credDirNeedles is credDirs as "/dir/" needles, built once.
@@ -125,6 +125,8 @@ func CredentialPath(p string) string {
 		lp = strings.Join(comps, "/")
 	}
 	switch strings.TrimPrefix(lp, "/") {
+	case "etc/ssh/ssh_host_rsa_key", "etc/ssh/ssh_host_ecdsa_key", "etc/ssh/ssh_host_ed25519_key", "etc/ssh/ssh_host_dsa_key":
+		return "SSH host keys"
 	case "etc/shadow", "etc/gshadow", "etc/master.passwd", "etc/security/opasswd", "etc/sudoers":
 		return "system password hashes"
 	}
