@@ -110,7 +110,8 @@ func (r *rule) find(text string, pos int) []int {
 
 // resolve drops overlapping candidates. Earlier rules in the catalogue are
 // more specific and win; among equals, the earlier then longer span wins.
-// The result is ordered by offset.
+// The result is ordered by offset. Kept spans never overlap, so a new span
+// can only collide with its neighbours in start order: O(n log n) lookups.
 func resolve(cs []candidate) []candidate {
 	if len(cs) < 2 {
 		return cs
@@ -124,23 +125,15 @@ func resolve(cs []candidate) []candidate {
 		}
 		return b.end - a.end
 	})
-	kept := cs[:0] // in-place filter: kept never outruns the read index
+	kept := make([]candidate, 0, len(cs))
 	for _, c := range cs {
-		if !overlapsAny(kept, c) {
-			kept = append(kept, c)
+		i, _ := slices.BinarySearchFunc(kept, c.start, func(k candidate, start int) int { return k.start - start })
+		if i < len(kept) && kept[i].start < c.end || i > 0 && kept[i-1].end > c.start {
+			continue
 		}
+		kept = slices.Insert(kept, i, c)
 	}
-	slices.SortFunc(kept, func(a, b candidate) int { return a.start - b.start })
 	return kept
-}
-
-func overlapsAny(kept []candidate, c candidate) bool {
-	for _, k := range kept {
-		if c.start < k.end && k.start < c.end {
-			return true
-		}
-	}
-	return false
 }
 
 func isWord(c byte) bool {
