@@ -76,3 +76,23 @@ func foldStable(s string) bool {
 	}
 	return true
 }
+
+// FuzzReveal checks that revealed text is safe to print: valid UTF-8 and
+// nothing that a terminal would act on or that would reorder or hide text.
+func FuzzReveal(f *testing.F) {
+	for _, s := range []string{"", "plain", "\x1b[31m\x1b]8;;x\x07", "a\u202eb\u2066", "\u200b\ufeff" + tags("x"),
+		"\x00\x07\x7f\u0085\u009b", "a\xff\xfe", "x" + selectors("hi there"), "\r\n\r", strings.Repeat(" ", 40)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r := Reveal(s)
+		if !utf8.ValidString(r) {
+			t.Fatalf("invalid UTF-8 in %q", r)
+		}
+		for _, c := range r {
+			if c < 0x20 && c != '\n' && c != '\t' || c == 0x7F || c >= 0x80 && classify(c) != "" || c == 0x2028 || c == 0x2029 {
+				t.Fatalf("unsafe rune %U in Reveal(%q) = %q", c, s, r)
+			}
+		}
+	})
+}
