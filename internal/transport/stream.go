@@ -101,7 +101,11 @@ func readLine(br *bufio.Reader, maxFrame int) ([]byte, error) {
 // tail.
 func drainLine(br *bufio.Reader, buf, chunk []byte, err error, maxFrame int) error {
 	e := &TooLargeError{Limit: maxFrame, Size: int64(len(buf) + len(chunk))}
-	e.Head = clip(append(buf, chunk...), headKeep)
+	if len(buf) >= headKeep {
+		e.Head = clip(buf, headKeep)
+	} else {
+		e.Head = clip(append(clip(buf, len(buf)), chunk...), headKeep)
+	}
 	tail := append([]byte(nil), chunk[len(chunk)-min(len(chunk), tailKeep):]...)
 	for err == bufio.ErrBufferFull {
 		chunk, err = br.ReadSlice('\n')

@@ -62,7 +62,12 @@ func connectEnv(t *testing.T, env []string, flags []string, server ...string) (*
 
 func callText(t *testing.T, cs *mcp.ClientSession, name string, args any) (string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	return callTextWithin(t, 20*time.Second, cs, name, args)
+}
+
+func callTextWithin(t *testing.T, d time.Duration, cs *mcp.ClientSession, name string, args any) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args})
 	if err != nil {
