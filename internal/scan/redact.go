@@ -53,7 +53,7 @@ func RedactValue(name, v string) string {
 	if isRef(v) {
 		return v
 	}
-	if name != "" && sensitiveName.MatchString(name) && plausibleSecret(v) {
+	if name != "" && sensitive(name) && plausibleSecret(v) {
 		return Redact(v)
 	}
 	return v

@@ -328,3 +328,15 @@ func FuzzPackages(f *testing.F) {
 		}
 	})
 }
+
+func TestSensitiveNames(t *testing.T) {
+	for name, want := range map[string]bool{
+		"API_KEY": true, "OPENAI_API_KEY": true, "X-API-Key": true, "--auth-token": true, "GITHUB_PAT": true,
+		"STRIPE_SECRET_KEY": true, "DB_PASSWORD": true, "Authorization": true, "apiKey": true, "SLACK_BOT_TOKEN": true,
+		"MAX_TOKENS": false, "TOKENIZER": false, "LOG_LEVEL": false, "KEYBOARD": false, "PASSTHROUGH": false, "AUTH_TYPE": false,
+	} {
+		if got := sensitive(name); got != want {
+			t.Errorf("sensitive(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package scan
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/moat-dev/moat/internal/finding"
@@ -11,9 +12,33 @@ import (
 	"github.com/moat-dev/moat/internal/secrets"
 )
 
-// sensitiveName matches variable, header and flag names that hold
-// credentials.
-var sensitiveName = regexp.MustCompile(`(?i)(token|secret|passw(or)?d|passwd|pwd|api[-_]?key|apikey|access[-_]?key|private[-_]?key|credential|authorization|auth[-_]?key|bearer|cookie|session[-_]?key|_pat$|^pat$|client[-_]?secret|x-api-key)`)
+// credentialWords are name components that mark a credential; credential
+// pairs are two-word forms ("api key", "client secret").
+var (
+	credentialWords = map[string]bool{
+		"token": true, "secret": true, "password": true, "passwd": true, "pwd": true, "apikey": true,
+		"credential": true, "credentials": true, "authorization": true, "bearer": true, "cookie": true,
+		"pat": true, "accesstoken": true, "authtoken": true, "privatekey": true,
+	}
+	splitName = regexp.MustCompile(`[^a-z0-9]+`)
+)
+
+// sensitive reports whether a variable, header or flag name says it holds a
+// credential: API_KEY, X-API-Key, --auth-token, GITHUB_PAT, STRIPE_SECRET_KEY.
+// MAX_TOKENS or TOKENIZER do not.
+func sensitive(name string) bool {
+	parts := splitName.Split(strings.ToLower(name), -1)
+	parts = slices.DeleteFunc(parts, func(p string) bool { return p == "" })
+	for i, p := range parts {
+		if credentialWords[p] {
+			return true
+		}
+		if p == "key" && (i == len(parts)-1 || i > 0) {
+			return true
+		}
+	}
+	return false
+}
 
 // secrets checks env values, headers, arguments and the URL for secrets
 // written into the config file.
@@ -58,7 +83,7 @@ func (c *checker) secretValue(s *inventory.ServerSpec, field, name, v string) {
 		}, field)
 		return
 	}
-	if name == "" || !sensitiveName.MatchString(name) || !plausibleSecret(v) {
+	if name == "" || !sensitive(name) || !plausibleSecret(v) {
 		return
 	}
 	c.add(s, finding.Finding{
@@ -78,6 +103,9 @@ func plausibleSecret(v string) bool {
 		return false
 	}
 	low := strings.ToLower(v)
+	if strings.Trim(v, "0123456789.") == "" {
+		return false // a number
+	}
 	switch low {
 	case "true", "false", "null", "none", "changeme", "your-token-here", "<token>", "xxx", "redacted":
 		return false
@@ -173,7 +201,7 @@ func (c *checker) urlSecrets(s *inventory.ServerSpec) {
 	if q := strings.Index(s.URL, "?"); q >= 0 {
 		for _, kv := range strings.Split(s.URL[q+1:], "&") {
 			k, v, _ := strings.Cut(kv, "=")
-			if sensitiveName.MatchString(k) && plausibleSecret(v) && !isRef(v) {
+			if sensitive(k) && plausibleSecret(v) && !isRef(v) {
 				c.add(s, finding.Finding{
 					Rule: "secret-in-config", Category: finding.CatSecret, Severity: finding.High,
 					Message:  fmt.Sprintf("the server URL carries a credential in its %q query parameter", k),
@@ -208,7 +236,7 @@ func SafeURL(raw string) string {
 	if q := strings.Index(out, "?"); q >= 0 {
 		parts := strings.Split(out[q+1:], "&")
 		for j, kv := range parts {
-			if k, v, ok := strings.Cut(kv, "="); ok && sensitiveName.MatchString(k) && v != "" && !isRef(v) {
+			if k, v, ok := strings.Cut(kv, "="); ok && sensitive(k) && v != "" && !isRef(v) {
 				parts[j] = k + "=[REDACTED]"
 			}
 		}
