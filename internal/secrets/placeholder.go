@@ -27,6 +27,16 @@ var weakDefaults = map[string]bool{
 	"password123": true,
 }
 
+// docExamples are credentials printed in specifications and tutorials
+// (RFC 6749 and RFC 5849 examples); a value starting with one is a quote
+// from the docs.
+var docExamples = []string{
+	"2YotnFZFEjr1zCsicMWpAA", "tGzv3JOkF0XG5Qx2TlKWIA", "czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+	"SplxlOBeZQQYbYS6WxSbIA", "mF_9.B5f-4.1JqM", "8xLOxBtZp8", "hh5s93j4hdidpola",
+	"ad180jjd733klru7", "nnch734d00sl2jdk", "kkk9d7dh3k39sjv7",
+	"hdk48Djdsa", "dj83hs9s",
+}
+
 // isPlaceholder reports whether v is a template, reference or obviously
 // non-random value rather than a real secret.
 func isPlaceholder(v string) bool {
@@ -39,6 +49,11 @@ func isPlaceholder(v string) bool {
 	}
 	if len(v) <= 24 && weakDefaults[strings.ToLower(v)] {
 		return true
+	}
+	for _, d := range docExamples {
+		if strings.HasPrefix(v, d) {
+			return true
+		}
 	}
 	for _, p := range placeholderParts {
 		if containsFold(v, p) {

@@ -136,6 +136,8 @@ func TestScanIgnoresLookAlikes(t *testing.T) {
 		"max_tokens: 4096, temperature: 0.2",
 		"sk-learn is a machine learning library",
 		"eyJhbGciOiJIUzI1NiJ9 is just a header",
+		`{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"example"}`,
+		"Authorization: Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW",
 	}
 	for _, text := range benign {
 		if ms := Scan(text); len(ms) > 0 {

@@ -37,7 +37,7 @@ var validators = map[string]validator{
 	"pem-body":            func(in checkInput) bool { return pemBodyValid(in.value()) },
 	"db-password":         dbPassword,
 	"not-base64-text":     func(in checkInput) bool { return !isBase64Text(in.value()) },
-	"not-code-ref":        func(in checkInput) bool { return !isCodeRef(in.value()) },
+	"not-code-ref":        notCodeRef,
 	"has-digit":           func(in checkInput) bool { return strings.ContainsAny(in.value(), "0123456789") },
 	"not-sample-jwt":      func(in checkInput) bool { return !isSampleJWT(in.value()) },
 }
@@ -247,6 +247,22 @@ func isBase64Text(v string) bool {
 		}
 	}
 	return spaces > 0 && printable*10 >= len(raw)*9
+}
+
+// notCodeRef drops values that are code rather than data: a dotted
+// identifier path, a function call, or an identifier that names a
+// credential itself (TokenDataIter, secretKeyName).
+func notCodeRef(in checkInput) bool {
+	v := in.value()
+	if isCodeRef(v) || in.end < len(in.text) && in.text[in.end] == '(' {
+		return false
+	}
+	for _, w := range []string{"token", "secret", "passw", "apikey", "api_key", "key"} {
+		if containsFold(v, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // isCodeRef reports a dotted identifier path such as settings.SECRET_KEY or
