@@ -128,21 +128,26 @@ func argName(l *leaf) string {
 func shellCredential(x *evalCtx) (string, bool) {
 	for _, sr := range x.shells() {
 		for _, c := range sr.script.Commands() {
-			words := append([]string{}, c.Argv...)
-			if len(words) > 0 {
-				words = words[1:]
-			}
-			for _, r := range c.Redirects {
-				if r.Op != "<<" && r.Op != "<<-" && r.Op != "<<<" {
-					words = append(words, r.Target)
-				}
-			}
-			for _, w := range words {
+			check := func(w string) (string, bool) {
 				if _, v, ok := strings.Cut(w, "="); ok && strings.HasPrefix(w, "-") {
 					w = v
 				}
 				if what := CredentialPath(CleanPath(w, x.home)); what != "" {
 					return fmt.Sprintf("argument %s runs %s, which touches %s (%s)", argName(sr.leaf), showValue(c.String()), showValue(w), what), true
+				}
+				return "", false
+			}
+			for i := 1; i < len(c.Argv); i++ {
+				if hit, ok := check(c.Argv[i]); ok {
+					return hit, true
+				}
+			}
+			for _, r := range c.Redirects {
+				if r.Op == "<<" || r.Op == "<<-" || r.Op == "<<<" {
+					continue
+				}
+				if hit, ok := check(r.Target); ok {
+					return hit, true
 				}
 			}
 		}

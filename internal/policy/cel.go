@@ -108,7 +108,7 @@ func (x *evalCtx) activation() map[string]any {
 	x.act = map[string]any{
 		"args":    toNative(x.args),
 		"server":  map[string]any{"name": x.req.Server.Name, "labels": labels, "transport": x.req.Server.Transport, "package": x.req.Server.Package},
-		"tool":    map[string]any{"name": x.req.Tool.Name, "annotations": ann},
+		"tool":    map[string]any{"name": x.req.Tool.Name, "annotations": ann, "pinned_hash": x.req.Tool.PinnedHash},
 		"client":  x.req.Client,
 		"session": map[string]any{"id": x.req.Session.ID, "taints": taints},
 		"now":     now,

@@ -49,12 +49,12 @@ func (s *Script) Check() []Hit {
 	if s.Truncated {
 		hits = append(hits, Hit{Kind: ObfuscatedExec, Command: "…", Detail: "too large or too deeply nested to analyse fully"})
 	}
-	fetched := map[string]bool{}
+	var fetched map[string]bool
 	for _, c := range s.Commands() {
 		checkCommand(c, add)
 		checkGit(c, add)
 		checkReverse(c, add)
-		checkFetchRun(c, fetched, add)
+		fetched = checkFetchRun(c, fetched, add)
 		if len(c.Tricks) > 0 {
 			add(c, ObfuscatedExec, "command name built with "+strings.Join(dedupe(c.Tricks), ", "))
 		}

@@ -51,9 +51,12 @@ func checkPipeline(pl []*Command, add addFunc) {
 // checkFetchRun finds a shell or eval fed by a downloader through a
 // substitution (bash -c "$(curl …)", bash <(wget …)) and a downloaded file
 // run later in the same script.
-func checkFetchRun(c *Command, fetched map[string]bool, add addFunc) {
+func checkFetchRun(c *Command, fetched map[string]bool, add addFunc) map[string]bool {
 	name := c.Name()
 	if fetchers[name] {
+		if fetched == nil {
+			fetched = map[string]bool{}
+		}
 		for i, a := range c.Argv {
 			if (a == "-o" || a == "-O" || a == "--output" || a == "--output-document") && i+1 < len(c.Argv) {
 				fetched[c.Argv[i+1]] = true
@@ -66,27 +69,28 @@ func checkFetchRun(c *Command, fetched map[string]bool, add addFunc) {
 				fetched[r.Target] = true
 			}
 		}
-		return
+		return fetched
 	}
 	if IsInterpreter(name) || name == "eval" || name == "source" || name == "." {
 		for _, sub := range c.Subs {
 			for _, sc := range sub.Commands() {
 				if fetchers[sc.Name()] {
 					add(c, DownloadExec, name+" runs the output of "+sc.Name())
-					return
+					return fetched
 				}
 			}
 		}
 		for _, a := range c.Argv[1:] {
 			if fetched[a] {
 				add(c, DownloadExec, name+" runs downloaded file "+Quote(a))
-				return
+				return fetched
 			}
 		}
 	}
 	if len(c.Argv) > 0 && fetched[strings.TrimPrefix(c.Argv[0], "./")] || len(c.Argv) > 0 && fetched[c.Argv[0]] {
 		add(c, DownloadExec, "runs downloaded file "+Quote(c.Argv[0]))
 	}
+	return fetched
 }
 
 var socketWords = []string{"socket", "fsockopen", "tcpsocket", "net.socket", "require('net')", `require("net")`, "io::socket", "/dev/tcp", "connect("}

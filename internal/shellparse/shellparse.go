@@ -93,8 +93,20 @@ type Script struct {
 	Tricks []string
 	// Truncated is set when a limit cut the analysis short.
 	Truncated bool
-	// Text is the de-obfuscated script: every command rendered back.
-	Text string
+}
+
+// Text is the de-obfuscated script: every top-level command rendered back,
+// pipelines joined with " | " and lists with "; ".
+func (s *Script) Text() string {
+	var lines []string
+	for _, pl := range s.Pipelines {
+		var stages []string
+		for _, c := range pl {
+			stages = append(stages, c.String())
+		}
+		lines = append(lines, strings.Join(stages, " | "))
+	}
+	return strings.Join(lines, "; ")
 }
 
 // Commands returns every command, nested ones included, depth first.
@@ -170,15 +182,6 @@ func (st *state) parse(src string, depth int, parent *Script) *Script {
 			parent.Truncated = true
 		}
 	}
-	var lines []string
-	for _, pl := range s.Pipelines {
-		var stages []string
-		for _, c := range pl {
-			stages = append(stages, c.String())
-		}
-		lines = append(lines, strings.Join(stages, " | "))
-	}
-	s.Text = strings.Join(lines, "; ")
 	return s
 }
 

@@ -87,7 +87,7 @@ func TestHostile(t *testing.T) {
 					return
 				}
 			}
-			t.Errorf("Check(%q) = [%s], want %s\nde-obfuscated: %s", tc.src, kinds(hits), tc.want, s.Text)
+			t.Errorf("Check(%q) = [%s], want %s\nde-obfuscated: %s", tc.src, kinds(hits), tc.want, s.Text())
 		})
 	}
 }
@@ -126,7 +126,7 @@ func TestBenign(t *testing.T) {
 		t.Run(src, func(t *testing.T) {
 			s, hits := Check(src)
 			if len(hits) > 0 {
-				t.Errorf("Check(%q) = %+v\nde-obfuscated: %s", src, hits, s.Text)
+				t.Errorf("Check(%q) = %+v\nde-obfuscated: %s", src, hits, s.Text())
 			}
 		})
 	}
@@ -140,7 +140,7 @@ func TestDeobfuscatedText(t *testing.T) {
 		"sudo rm -rf /*":                     "rm -rf /*",
 	}
 	for in, want := range tests {
-		if got := Parse(in).Text; got != want {
+		if got := Parse(in).Text(); got != want {
 			t.Errorf("Parse(%q).Text = %q, want %q", in, got, want)
 		}
 	}
