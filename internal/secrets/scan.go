@@ -42,7 +42,7 @@ func (st *scanState) keyword(pos int, kw *pfKeyword) {
 			continue
 		}
 		r := &st.set.rules[ri]
-		if !r.embedded && pos > 0 && isWord(st.text[pos-1]) && isWord(st.text[pos]) {
+		if !r.embedded && wordBefore(st.text, pos) && isWord(st.text[pos]) {
 			continue
 		}
 		if r.gate != nil && !r.gate(st.text, pos, pos+len(kw.lit)) {
@@ -134,6 +134,22 @@ func resolve(cs []candidate) []candidate {
 		kept = slices.Insert(kept, i, c)
 	}
 	return kept
+}
+
+// wordBefore reports whether the byte before pos continues a word. The
+// letter of a JSON or C escape ("\n", "\t", "\r") does not: a token at the
+// start of a line inside an escaped string still starts a word.
+func wordBefore(text string, pos int) bool {
+	if pos == 0 || !isWord(text[pos-1]) {
+		return false
+	}
+	if pos >= 2 && text[pos-2] == '\\' {
+		switch text[pos-1] {
+		case 'n', 't', 'r':
+			return false
+		}
+	}
+	return true
 }
 
 func isWord(c byte) bool {

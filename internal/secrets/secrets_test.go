@@ -66,6 +66,12 @@ func TestScanFindsLeaks(t *testing.T) {
 			value: `TfYFEpPx6n1nf2xv54WCA+7e56W8zNIQt3uL4FFQKoKGwRDIOYQ+kVcIsgUpj6Sg\n9aheovEZXzUjpwVhOGu5NgyvhwvSuqK4dWGlgnoAEcTl31uGQ+dFCGAtmNtc0mRa`,
 		},
 		{
+			name:  "token after an escaped newline in raw JSON",
+			text:  `{"text":"CI variables:\nGITHUB=\n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\n"}`,
+			rule:  "secret-github-token",
+			value: "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",
+		},
+		{
 			name:  "truncated pem still leaks",
 			text:  "-----BEGIN RSA PRIVATE KEY-----\njmAIDdN87xg3/Q/XBmTepo6uKZyUf0IE9pU2NJhKaM1/5WdR16ePlljivghZ4fXf\neTkYpIygfdM7ENA8d5vFldPGYYJvW5hANsbEvrSFagEaBp0vXnJaE/9I0MyTLUyi",
 			rule:  "secret-private-key",
