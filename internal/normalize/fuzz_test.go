@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func FuzzNormalize(f *testing.F) {
@@ -20,6 +22,9 @@ func FuzzNormalize(f *testing.F) {
 		n := Normalize(s)
 		if !utf8.ValidString(n.Visible) || !utf8.ValidString(n.Fold) {
 			t.Fatalf("invalid UTF-8: Visible %q Fold %q", n.Visible, n.Fold)
+		}
+		if !norm.NFKC.IsNormalString(n.Visible) && !strings.Contains(n.Visible, "\u034f") {
+			t.Fatalf("Visible %q is not NFKC", n.Visible)
 		}
 		for _, h := range n.Hidden {
 			if h.Offset < 0 || h.Offset > len(s) || !utf8.ValidString(h.Text) {

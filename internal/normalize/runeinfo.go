@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -28,10 +29,18 @@ type runeInfo struct {
 
 var (
 	infoOnce  sync.Once
-	infoTable []runeInfo
+	infoTable atomic.Pointer[[]runeInfo]
 )
 
+// table returns the rune property cache, building it on first use.
 func table() []runeInfo {
+	if t := infoTable.Load(); t != nil {
+		return *t
+	}
+	return buildTable()
+}
+
+func buildTable() []runeInfo {
 	infoOnce.Do(func() {
 		t := make([]runeInfo, tableEnd)
 		var buf [4]byte
@@ -61,7 +70,7 @@ func table() []runeInfo {
 				i.fold = confusableASCII(r)
 			}
 		}
-		infoTable = t
+		infoTable.Store(&t)
 	})
-	return infoTable
+	return *infoTable.Load()
 }

@@ -1,6 +1,10 @@
 package normalize
 
 import (
+	"sync"
+	"unicode/utf8"
+	"unsafe"
+
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -80,27 +84,37 @@ func (m *spanMap) lookup(o, inLen, strict int) int {
 	return r
 }
 
-// nfkc returns NFKC(s) and its map back to s. Text that is already NFKC (all
-// ASCII, most CJK, precomposed accents) is returned as is.
+// nfkc returns NFKC(s) and its map back to s. Text that is already NFKC
+// (all ASCII, most CJK, precomposed accents) is returned as is.
+//
+// Runes are checked against a cached "inert" property (starter, quick-check
+// Yes): a string of inert runes is NFKC. Only around the other runes does
+// the normalizer run, from the boundary before the previous rune to the
+// next boundary.
 func nfkc(s string) (string, spanMap) {
-	n := norm.NFKC.QuickSpanString(s)
-	if n == len(s) {
+	i := firstNonInert(s, 0)
+	if i == len(s) {
 		return s, spanMap{}
 	}
 	m := spanMap{inLen: len(s)}
 	buf := make([]byte, 0, len(s)+len(s)/8+8)
 	var it norm.Iter
-	for p := 0; p < len(s); {
-		q := p + norm.NFKC.QuickSpanString(s[p:])
-		buf = append(buf, s[p:q]...)
-		if q >= len(s) {
-			break
+	p := 0
+	for i < len(s) {
+		q := i
+		if q > p { // the previous rune is inert: a boundary is before it
+			_, size := utf8.DecodeLastRuneInString(s[p:q])
+			q -= size
 		}
-		// normalize one segment, up to the next boundary, then go back to
-		// the quick scan
-		e := q + norm.NFKC.NextBoundaryInString(s[q:], true)
-		if e <= q {
-			e = len(s)
+		buf = append(buf, s[p:q]...)
+		e := q
+		for e <= i {
+			n := norm.NFKC.NextBoundaryInString(s[e:], true)
+			if n <= 0 {
+				e = len(s)
+				break
+			}
+			e += n
 		}
 		m.mark(len(buf), q)
 		it.InitString(norm.NFKC, s[q:e])
@@ -109,6 +123,54 @@ func nfkc(s string) (string, spanMap) {
 		}
 		m.mark(len(buf), e)
 		p = e
+		i = firstNonInert(s, e)
 	}
-	return string(buf), m
+	buf = append(buf, s[p:]...)
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), m // buf is not written again
+}
+
+// firstNonInert returns the offset of the first rune at or after i that is
+// not NFKC-inert, or len(s).
+func firstNonInert(s string, i int) int {
+	for i < len(s) {
+		c := s[i]
+		if c < 0x80 {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r >= 0x10000 || r == utf8.RuneError || !inert(r) {
+			return i
+		}
+		i += size
+	}
+	return i
+}
+
+// inertBlocks caches, per 256-rune block of the BMP, which runes are
+// NFKC-inert: a starter that never combines with what precedes it and is
+// its own NFKC. Blocks are computed on first use.
+var inertBlocks [256]struct {
+	once sync.Once
+	bits [4]uint64
+}
+
+func inert(r rune) bool {
+	b := &inertBlocks[r>>8&0xFF]
+	b.once.Do(func() {
+		var buf [4]byte
+		for x := rune(0); x < 256; x++ {
+			c := r&^0xFF | x
+			if c < 0x80 || c >= 0xD800 && c < 0xE000 {
+				continue
+			}
+			s := buf[:utf8.EncodeRune(buf[:], c)]
+			p := norm.NFKC.Properties(s)
+			if p.BoundaryBefore() && p.CCC() == 0 && norm.NFKC.IsNormal(s) {
+				b.bits[x>>6] |= 1 << (x & 63)
+			}
+		}
+	})
+	x := r & 0xFF
+	return b.bits[x>>6]&(1<<(x&63)) != 0
 }

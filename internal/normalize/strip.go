@@ -3,6 +3,7 @@ package normalize
 import (
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // mergeGap is how many bytes of visible text may separate two runs of the
@@ -71,7 +72,7 @@ func (st *stripper) run() string {
 	st.m.inLen = len(s)
 	st.m.mark(len(st.out), len(s))
 	st.t.strip = st.m
-	return string(st.out)
+	return unsafe.String(unsafe.SliceData(st.out), len(st.out)) // out is not written again
 }
 
 // nonASCII handles the rune at s[i] (i at a byte >= 0x80) and returns the
