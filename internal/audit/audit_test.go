@@ -241,6 +241,23 @@ func TestRotationChainsAcrossFiles(t *testing.T) {
 	}
 }
 
+func TestRemovedLogIsReportedOnRestart(t *testing.T) {
+	dir := t.TempDir()
+	s := openSink(t, dir, 0)
+	writeN(t, s, 3, "x")
+	if err := os.Remove(filepath.Join(dir, ActiveName)); err != nil {
+		t.Fatal(err)
+	}
+	writeN(t, s, 1, "after")
+	rep, err := Verify(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Intact() || rep.Problems[0].Kind != ProblemGenesis || !strings.Contains(rep.Problems[0].Message, "seq 4") {
+		t.Fatalf("removal not reported: %+v", rep)
+	}
+}
+
 func TestVerifySingleFileAndErrors(t *testing.T) {
 	dir := t.TempDir()
 	s := openSink(t, dir, 0)

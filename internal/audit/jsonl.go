@@ -168,6 +168,11 @@ func (s *JSONL) writeStart() error {
 	id := hex.EncodeToString(b[:])
 	s.lastHash = GenesisHash(id)
 	start := Event{Kind: KindStart, Actor: "moat", Details: map[string]any{"log_id": id, "format": 1}}
+	// A head file without any log file means the files were removed: say so
+	// in the new chain, where Verify will report it.
+	if h := readHead(filepath.Join(s.opts.Dir, headName)); h.ok {
+		start.Details["restarted_after"] = map[string]any{"seq": h.seq, "hash": h.hash}
+	}
 	line, err := s.encode(start)
 	if err != nil {
 		return err

@@ -244,7 +244,11 @@ func (v *verifier) checkFirst(at Problem, c chainFields) {
 		return
 	}
 	var d struct {
-		LogID string `json:"log_id"`
+		LogID   string `json:"log_id"`
+		Restart *struct {
+			Seq  int64  `json:"seq"`
+			Hash string `json:"hash"`
+		} `json:"restarted_after"`
 	}
 	_ = json.Unmarshal(c.Details, &d)
 	if c.Kind != KindStart || d.LogID == "" {
@@ -253,6 +257,12 @@ func (v *verifier) checkFirst(at Problem, c chainFields) {
 		return
 	}
 	v.rep.LogID = d.LogID
+	if d.Restart != nil {
+		p := at
+		p.Kind, p.Expected, p.Found = ProblemGenesis, fmt.Sprintf("a log continuing seq %d", d.Restart.Seq), "a new log"
+		p.Message = fmt.Sprintf("the log was started again although a previous log had reached seq %d (hash %s): its files were removed", d.Restart.Seq, d.Restart.Hash)
+		v.add(p)
+	}
 	if want := GenesisHash(d.LogID); *c.Prev != want {
 		at.Kind, at.Expected, at.Found, at.Message = ProblemGenesis, want, *c.Prev, "the start record's prev is not the genesis hash of its log id"
 		v.add(at)

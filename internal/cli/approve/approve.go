@@ -77,6 +77,9 @@ func runApprove(cmd *cobra.Command, f *cmdutil.Factory, arg string, o approveOpt
 	if err != nil {
 		return err
 	}
+	if err := requireHuman(f, "moat approve"); err != nil {
+		return err
+	}
 	e, err := open(f)
 	if err != nil {
 		return err

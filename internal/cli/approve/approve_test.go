@@ -39,6 +39,7 @@ func (h *harness) run(args ...string) (int, string, string) {
 		}
 		return ""
 	}
+	ios.SetTTY(true, false, false)
 	h.f.IO = ios
 	return cli.Run(h.f, args), out.String(), errOut.String()
 }
@@ -195,5 +196,22 @@ func TestDecisionErrors(t *testing.T) {
 	})
 	if got := strings.Join(actions, " "); got != "start: approval:deny approval:expire" {
 		t.Fatalf("audit: %s", got)
+	}
+}
+
+func TestApproveRefusesWithoutTerminal(t *testing.T) {
+	h := newHarness(t)
+	id := h.ask(`{"title":"a"}`, "s")
+	ios, _, _, errOut := iostreams.Test()
+	h.f.IO = ios
+	if code := cli.Run(h.f, []string{"approve", id}); code != 2 || !strings.Contains(errOut.String(), "interactive terminal") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if gs := h.grants(); len(gs) != 0 {
+		t.Fatalf("grant created without a terminal: %+v", gs)
+	}
+	// Denying narrows permissions and needs no terminal.
+	if code := cli.Run(h.f, []string{"deny", id}); code != 0 {
+		t.Fatalf("deny without a terminal: exit %d", code)
 	}
 }

@@ -7,6 +7,7 @@ package approve
 import (
 	"errors"
 	"fmt"
+	"os/user"
 	"strings"
 	"time"
 
@@ -40,10 +41,29 @@ func (e *env) close() {
 }
 
 func actor(f *cmdutil.Factory) string {
-	if u := f.IO.Getenv("USER"); u != "" {
-		return "user:" + u
+	for _, k := range []string{"USER", "LOGNAME"} {
+		if u := f.IO.Getenv(k); u != "" {
+			return "user:" + u
+		}
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "user:" + u.Username
 	}
 	return "user"
+}
+
+// NonInteractiveEnv lets scripts widen permissions without a terminal.
+const NonInteractiveEnv = "MOAT_ALLOW_NONINTERACTIVE_GRANTS"
+
+// requireHuman refuses to widen permissions when stdin is not a terminal:
+// an agent with a shell tool could otherwise approve its own calls. It is a
+// speed bump, not a boundary (a pty can be faked); moat hook also denies
+// agent shell commands that run moat approve or moat grant.
+func requireHuman(f *cmdutil.Factory, what string) error {
+	if f.IO.IsStdinTTY() || f.IO.Getenv(NonInteractiveEnv) == "1" {
+		return nil
+	}
+	return cmdutil.Usagef("%s must be run from an interactive terminal, so that an AI agent cannot grant itself permissions; for scripts set %s=1", what, NonInteractiveEnv)
 }
 
 // parseID turns a bad id into a usage error.

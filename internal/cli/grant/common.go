@@ -4,6 +4,7 @@ package grant
 
 import (
 	"fmt"
+	"os/user"
 	"strings"
 	"time"
 
@@ -39,10 +40,29 @@ func (e *env) close() {
 
 // actor names the human at the keyboard for the audit log.
 func actor(f *cmdutil.Factory) string {
-	if u := f.IO.Getenv("USER"); u != "" {
-		return "user:" + u
+	for _, k := range []string{"USER", "LOGNAME"} {
+		if u := f.IO.Getenv(k); u != "" {
+			return "user:" + u
+		}
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "user:" + u.Username
 	}
 	return "user"
+}
+
+// NonInteractiveEnv lets scripts widen permissions without a terminal.
+const NonInteractiveEnv = "MOAT_ALLOW_NONINTERACTIVE_GRANTS"
+
+// requireHuman refuses to widen permissions when stdin is not a terminal:
+// an agent with a shell tool could otherwise approve its own calls. It is a
+// speed bump, not a boundary (a pty can be faked); moat hook also denies
+// agent shell commands that run moat approve or moat grant.
+func requireHuman(f *cmdutil.Factory, what string) error {
+	if f.IO.IsStdinTTY() || f.IO.Getenv(NonInteractiveEnv) == "1" {
+		return nil
+	}
+	return cmdutil.Usagef("%s must be run from an interactive terminal, so that an AI agent cannot grant itself permissions; for scripts set %s=1", what, NonInteractiveEnv)
 }
 
 // human formats a duration coarsely: 45s, 12m, 3h20m, 2d4h.

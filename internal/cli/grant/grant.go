@@ -106,6 +106,9 @@ func runGrant(cmd *cobra.Command, f *cmdutil.Factory, target string, o grantOpts
 	if err := o.validate(); err != nil {
 		return err
 	}
+	if err := requireHuman(f, "moat grant"); err != nil {
+		return err
+	}
 	e, err := open(f)
 	if err != nil {
 		return err

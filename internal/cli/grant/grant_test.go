@@ -39,6 +39,7 @@ func (h *harness) run(args ...string) (int, string, string) {
 		}
 		return ""
 	}
+	ios.SetTTY(true, false, false)
 	h.f.IO = ios
 	code := cli.Run(h.f, args)
 	return code, out.String(), errOut.String()
@@ -165,5 +166,28 @@ func TestPrintableEscapesTerminalControls(t *testing.T) {
 	}
 	if bytes.ContainsAny([]byte(out), "\x1b\u202e") || !strings.Contains(out, `\u001b[31m\u202e`) {
 		t.Fatalf("control characters reached the terminal: %q", out)
+	}
+}
+
+func TestGrantRefusesWithoutTerminal(t *testing.T) {
+	h := newHarness(t)
+	for _, tc := range []struct {
+		env  string
+		want int
+	}{{"", 2}, {"1", 0}} {
+		ios, _, out, errOut := iostreams.Test()
+		ios.Env = func(k string) string {
+			if k == "MOAT_ALLOW_NONINTERACTIVE_GRANTS" {
+				return tc.env
+			}
+			return ""
+		}
+		h.f.IO = ios
+		if code := cli.Run(h.f, []string{"grant", "github/create_issue"}); code != tc.want {
+			t.Fatalf("env %q: exit %d, want %d\n%s%s", tc.env, code, tc.want, out, errOut)
+		}
+		if tc.want == 2 && !strings.Contains(errOut.String(), "interactive terminal") {
+			t.Fatalf("message: %s", errOut)
+		}
 	}
 }
