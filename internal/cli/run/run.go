@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -77,7 +79,8 @@ func runE(ctx context.Context, f *cmdutil.Factory, o *options, args []string) er
 		return cmdutil.Usagef("--call-timeout must be positive")
 	}
 	limits := proxy.Limits{MaxMessageSize: maxSize, CallTimeout: o.callTimeout}
-	log := newLogger(f)
+	o.name = serverName(o, args)
+	log := newLogger(f).With("server", o.name)
 	switch {
 	case o.url != "" && len(args) > 0:
 		return cmdutil.Usagef("give either --url or a command after --, not both")
@@ -87,6 +90,21 @@ func runE(ctx context.Context, f *cmdutil.Factory, o *options, args []string) er
 		return cmdutil.Usagef("missing server command: moat run [flags] -- COMMAND [ARGS...]")
 	}
 	return runChild(ctx, f, o, args, limits, log)
+}
+
+// serverName is --name, else the URL's host, else the command's base name.
+func serverName(o *options, args []string) string {
+	switch {
+	case o.name != "":
+		return o.name
+	case o.url != "":
+		if u, err := url.Parse(o.url); err == nil && u.Hostname() != "" {
+			return u.Hostname()
+		}
+	case len(args) > 0:
+		return filepath.Base(args[0])
+	}
+	return "server"
 }
 
 // newLogger writes moat's own diagnostics to stderr, after the server's.
@@ -176,8 +194,8 @@ func parseSize(s string) (int, error) {
 	if err != nil || n <= 0 {
 		return 0, fmt.Errorf("%q is not a positive size such as 16MiB", s)
 	}
-	if n > (1<<31)/mult {
-		return 0, fmt.Errorf("%d×%d bytes is too large (max 2GiB)", n, mult)
+	if n > (1<<30)/mult {
+		return 0, fmt.Errorf("%q is too large (max 1GiB)", s)
 	}
 	return n * mult, nil
 }
