@@ -1,10 +1,13 @@
 package policy
 
 import (
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // loop runs fn b.N times and reports thread CPU time per iteration next
@@ -93,4 +96,24 @@ func BenchmarkFirstCELCompile(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
+}
+
+// BenchmarkBuiltinsParse is the one-time cost of the embedded built-in rule
+// table in a fresh process (Load includes it once).
+func BenchmarkBuiltinsParse(b *testing.B) {
+	loop(b, func() {
+		var doc struct {
+			Rules []*BuiltinRule `yaml:"rules"`
+		}
+		if err := yaml.Unmarshal(builtinYAML, &doc); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// BenchmarkBaselineJSONValid validates the write_file arguments with
+// encoding/json: a floor to compare Evaluate with on a busy machine.
+func BenchmarkBaselineJSONValid(b *testing.B) {
+	raw := benchCalls["write_file"].Arguments
+	loop(b, func() { json.Valid(raw) })
 }
