@@ -55,10 +55,8 @@ func isPlaceholder(v string) bool {
 			return true
 		}
 	}
-	for _, p := range placeholderParts {
-		if containsFold(v, p) {
-			return true
-		}
+	if containsAnyFold(v, &placeholderIndex) {
+		return true
 	}
 	return lowVariety(v)
 }
@@ -231,6 +229,37 @@ func pemBodyValid(body string) bool {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// foldIndex groups lower-case needles by their first byte, so one pass
+// over a value checks them all.
+type foldIndex [256][]string
+
+var placeholderIndex = newFoldIndex(placeholderParts)
+
+func newFoldIndex(needles []string) foldIndex {
+	var ix foldIndex
+	for _, n := range needles {
+		ix[n[0]] = append(ix[n[0]], n)
+	}
+	return ix
+}
+
+// containsAnyFold reports whether s contains any needle of ix, ignoring
+// ASCII case in s.
+func containsAnyFold(s string, ix *foldIndex) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		for _, n := range ix[c] {
+			if hasFoldPrefix(s[i:], n) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // containsFold reports whether s contains lower-case sub, ignoring ASCII
 // case in s, without allocating.

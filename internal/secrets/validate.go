@@ -75,7 +75,8 @@ func validatorNames() string {
 	return strings.Join(names, ", ")
 }
 
-// entropy is the Shannon entropy of s in bits per byte.
+// entropy is the Shannon entropy of s in bits per byte:
+// log2(n) - Σ c·log2(c) / n over the byte counts c.
 func entropy(s string) float64 {
 	if s == "" {
 		return 0
@@ -84,15 +85,29 @@ func entropy(s string) float64 {
 	for i := 0; i < len(s); i++ {
 		counts[s[i]]++
 	}
-	n := float64(len(s))
-	var h float64
+	var sum float64
 	for _, c := range counts {
-		if c > 0 {
-			p := float64(c) / n
-			h -= p * math.Log2(p)
+		if c > 1 {
+			sum += cLog2c(c)
 		}
 	}
-	return h
+	n := len(s)
+	return cLog2c(n)/float64(n) - sum/float64(n)
+}
+
+// clog2cTable caches c·log2(c) for small counts.
+var clog2cTable = func() (t [512]float64) {
+	for c := 2; c < len(t); c++ {
+		t[c] = float64(c) * math.Log2(float64(c))
+	}
+	return t
+}()
+
+func cLog2c(c int) float64 {
+	if c < len(clog2cTable) {
+		return clog2cTable[c]
+	}
+	return float64(c) * math.Log2(float64(c))
 }
 
 func charClasses(s string) int {
