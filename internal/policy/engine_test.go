@@ -245,3 +245,24 @@ func TestFailedEngineDenies(t *testing.T) {
 		t.Errorf("%+v", d)
 	}
 }
+
+// TestConcurrentEvaluate shares one engine (lazy CEL, grant CEL cache)
+// between goroutines; run with -race.
+func TestConcurrentEvaluate(t *testing.T) {
+	e := mustLoad(t, Source{Name: "user.yaml", Data: []byte(userPolicy)})
+	e2, _, _ := Load([]Source{{Name: "user.yaml", Data: []byte(userPolicy)}}, Options{})
+	done := make(chan bool)
+	for i := 0; i < 4; i++ {
+		go func() {
+			for j := 0; j < 50; j++ {
+				for _, eng := range []*Engine{e, e2} {
+					eng.Evaluate(call("pg", "query", `{"sql":"select * from a, b, c","limit":1000}`), []Grant{{ID: "g", Server: "pg", Where: `args.limit > 5`, Expires: t0.Add(time.Hour)}})
+				}
+			}
+			done <- true
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		<-done
+	}
+}
