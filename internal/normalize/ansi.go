@@ -26,7 +26,7 @@ func (st *stripper) escape(i, k int) int {
 		j, params, final = csi(s, body)
 		st.drop(i, j)
 		if final == 'm' {
-			st.applySGR(params, j) // may close a conceal record that comes first
+			st.applySGR(params, i, j) // may close a conceal record that comes first
 		}
 		st.record(HiddenANSI, i, j, 1, nil)
 		return j
@@ -145,9 +145,9 @@ type sgrState struct {
 
 func (g *sgrState) hidden() bool { return g.conceal || (g.fg != 0 && g.fg == g.bg) }
 
-// applySGR applies an SGR parameter string and starts or ends concealed text
-// at offset j (the end of the sequence).
-func (st *stripper) applySGR(params string, j int) {
+// applySGR applies the SGR sequence s[i:j]: concealed text starts at j or
+// ends at i.
+func (st *stripper) applySGR(params string, i, j int) {
 	var ps [32]int
 	n := parseParams(params, ps[:])
 	g := &st.sgr
@@ -186,7 +186,7 @@ func (st *stripper) applySGR(params string, j int) {
 		st.concealing, st.concealAt = true, j
 		st.concealBuf = st.concealBuf[:0]
 	case !h && st.concealing:
-		st.endConceal(j)
+		st.endConceal(i)
 	}
 }
 
@@ -221,7 +221,7 @@ func parseParams(s string, out []int) int {
 	return n
 }
 
-// endConceal records the concealed text collected since concealAt.
+// endConceal records the concealed text s[concealAt:j].
 func (st *stripper) endConceal(j int) {
 	st.concealing = false
 	b := st.concealBuf

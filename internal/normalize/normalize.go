@@ -41,6 +41,9 @@ type Hidden struct {
 	Kind HiddenKind
 	// Offset is the byte offset of the run in the original string.
 	Offset int
+	// End is the byte offset in the original string after the run (after
+	// the last merged run). SnippetOriginal(t, Offset, End, n) shows it.
+	End int
 	// Count is the number of runes (or sequences) removed: runes for
 	// zero-width, bidi, control, variation and Tag runs; escape sequences for
 	// ANSI; 1 per comment; the concealed runes for conceal; the whitespace
@@ -261,11 +264,11 @@ func (t *Text) addPadding(runs []padRun) {
 			t.HiddenOverflow++
 			continue
 		}
-		off := t.VisibleToOriginal(p.off)
+		off, end := t.VisibleToOriginal(p.off), t.VisibleToOriginal(p.end)
 		if n := len(t.Hidden); n > 0 && t.Hidden[n-1].Offset > off {
 			sorted = false
 		}
-		t.Hidden = append(t.Hidden, Hidden{Kind: HiddenPadding, Offset: off, Count: p.count})
+		t.Hidden = append(t.Hidden, Hidden{Kind: HiddenPadding, Offset: off, End: end, Count: p.count})
 	}
 	if !sorted {
 		slices.SortStableFunc(t.Hidden, func(a, b Hidden) int { return a.Offset - b.Offset })

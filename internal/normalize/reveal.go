@@ -154,11 +154,20 @@ func revealVariation(b *strings.Builder, run string, n int) {
 // fits, passed through Reveal, on one line (line breaks shown as "⏎"), at
 // most maxLen runes, with "…" where cut.
 func Snippet(t *Text, foldStart, foldEnd, maxLen int) string {
+	a, b := t.OriginalSpan(foldStart, foldEnd)
+	return SnippetOriginal(t, a, b, maxLen)
+}
+
+// SnippetOriginal is Snippet for the byte range [start, end) of Original:
+// for a Hidden run (Offset, End) or a decoded run (VisibleToOriginal of its
+// Offset).
+func SnippetOriginal(t *Text, start, end, maxLen int) string {
 	if maxLen < 8 {
 		maxLen = 8
 	}
 	s := t.Original
-	a, b := t.OriginalSpan(foldStart, foldEnd)
+	a := runeStart(s, min(max(start, 0), len(s)))
+	b := runeEnd(s, min(max(end, a), len(s)))
 	a, b = wordStart(s, a, 32), wordEnd(s, b, 32)
 	mid := oneLine(Reveal(s[a:b]))
 	n := utf8.RuneCountInString(mid)

@@ -325,6 +325,7 @@ func (st *stripper) record(kind HiddenKind, i, j, count int, text []byte) int {
 	h := st.t.Hidden
 	if n := len(h); n > 0 && h[n-1].Kind == kind && i-st.lastEnd <= mergeGap && mergeable(kind) {
 		h[n-1].Count += count
+		h[n-1].End = j
 		st.lastEnd = j
 		if kind == st.txtKind && len(st.txt) < MaxHiddenText {
 			st.txt = append(st.txt, text...)
@@ -336,7 +337,7 @@ func (st *stripper) record(kind HiddenKind, i, j, count int, text []byte) int {
 		st.t.HiddenOverflow++
 		return -1
 	}
-	st.t.Hidden = append(h, Hidden{Kind: kind, Offset: i, Count: count})
+	st.t.Hidden = append(h, Hidden{Kind: kind, Offset: i, End: j, Count: count})
 	st.lastEnd = j
 	if text != nil {
 		st.txtKind = kind
