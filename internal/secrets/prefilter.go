@@ -14,9 +14,10 @@ import (
 // L1). Each keyword is entered so that one even window sees it wherever it
 // starts: at an even start p by its first four bytes (q = p); at an odd
 // start by bytes 1..4 (q = p+1), or, for 3-byte keywords, by one unknown
-// byte and the keyword (q = p-1). Unknown bytes are entered once per
-// printable value. Only on a bitmap hit, rare in ordinary text, does it look
-// the window up exactly and compare whole keywords.
+// byte and the keyword (q = p-1). An unknown byte is entered once per
+// folded value it can take (after a keyword: any ASCII byte; before one: any
+// byte). Only on a bitmap hit, rare in ordinary text, does it look the
+// window up exactly and compare whole keywords.
 //
 // Every rule needs at least one more ASCII character after its keyword, so
 // the prefilter reports exactly the keyword occurrences followed by an ASCII
