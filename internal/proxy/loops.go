@@ -133,7 +133,8 @@ func (p *Proxy) runHook(ctx context.Context, from Side, m, paired *Message) (v V
 // sender gets an error and nothing is forwarded.
 func (p *Proxy) register(ctx context.Context, from Side, o outcome) bool {
 	req := o.pend
-	err := p.pend[from].add(req.IDKey(), &entry{req: req}, p.Limits.CallTimeout, func() {
+	e := &entry{req: req, token: progressToken(req.Params)}
+	err := p.pend[from].add(req.IDKey(), e, p.Limits.CallTimeout, func() {
 		p.timedOut(ctx, from, req)
 	})
 	if err == nil {
@@ -163,15 +164,38 @@ func cancelNote(id []byte, reason string) []byte {
 	return b.Bytes()
 }
 
-// noteCancel forgets a request its sender cancelled; a late response to it
-// is then dropped rather than forwarded.
+// noteCancel forgets a request its sender cancelled (a late response to it
+// is then dropped rather than forwarded) and restarts the timeout of a
+// request the other side reports progress on.
 func (p *Proxy) noteCancel(from Side, m *Message) {
+	if m.Method == "notifications/progress" && m.Params != nil {
+		// Progress on a request the other side sent keeps it alive.
+		if tok := memberRaw(m.Params, "progressToken"); tok != nil {
+			p.pend[from.other()].touch(idKey(tok), p.Limits.CallTimeout, p.Limits.MaxCallTime)
+		}
+		return
+	}
 	if m.Method != "notifications/cancelled" || m.Params == nil {
 		return
 	}
 	if id := memberRaw(m.Params, "requestId"); id != nil {
 		p.pend[from].remove(idKey(id))
 	}
+}
+
+// progressToken returns the pairing key of params._meta.progressToken.
+func progressToken(params []byte) string {
+	if params == nil {
+		return ""
+	}
+	meta := memberRaw(params, "_meta")
+	if meta == nil {
+		return ""
+	}
+	if tok := memberRaw(meta, "progressToken"); tok != nil {
+		return idKey(tok)
+	}
+	return ""
 }
 
 func clip(b []byte, n int) []byte { return b[:min(len(b), n)] }

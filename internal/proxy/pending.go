@@ -18,18 +18,21 @@ type pending struct {
 	mu      sync.Mutex
 	max     int
 	entries map[string]*entry
+	tokens  map[string]string // progress token → id key
 }
 
 type entry struct {
 	req   *Message
 	timer *time.Timer
+	start time.Time
+	token string // progress token key, "" if none
 	// reply, when set, receives the response instead of forwarding it
 	// (requests moat itself sent).
 	reply chan *Message
 }
 
 func newPending(max int) *pending {
-	return &pending{max: max, entries: make(map[string]*entry)}
+	return &pending{max: max, entries: make(map[string]*entry), tokens: make(map[string]string)}
 }
 
 // add records an in-flight request. onTimeout runs once if no response
@@ -44,6 +47,14 @@ func (p *pending) add(key string, e *entry, d time.Duration, onTimeout func()) e
 		return errTooManyPending
 	}
 	p.entries[key] = e
+	e.start = time.Now()
+	if e.token != "" {
+		if _, taken := p.tokens[e.token]; taken {
+			e.token = "" // a reused token must not extend someone else's call
+		} else {
+			p.tokens[e.token] = key
+		}
+	}
 	if d > 0 {
 		e.timer = time.AfterFunc(d, func() {
 			if p.take(key, e) {
@@ -61,7 +72,7 @@ func (p *pending) take(key string, e *entry) bool {
 	if p.entries[key] != e {
 		return false
 	}
-	delete(p.entries, key)
+	p.forget(key, e)
 	return true
 }
 
@@ -73,11 +84,30 @@ func (p *pending) remove(key string) *entry {
 	if e == nil {
 		return nil
 	}
-	delete(p.entries, key)
+	p.forget(key, e)
 	if e.timer != nil {
 		e.timer.Stop()
 	}
 	return e
+}
+
+func (p *pending) forget(key string, e *entry) {
+	delete(p.entries, key)
+	if e.token != "" {
+		delete(p.tokens, e.token)
+	}
+}
+
+// touch restarts the timeout of the request that owns a progress token, as
+// long as the request has not run longer than max in total.
+func (p *pending) touch(token string, d, max time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := p.entries[p.tokens[token]]
+	if e == nil || e.timer == nil || time.Since(e.start)+d > max {
+		return
+	}
+	e.timer.Reset(d)
 }
 
 // drain removes every entry and returns them.
@@ -90,7 +120,7 @@ func (p *pending) drain() []*entry {
 			e.timer.Stop()
 		}
 		out = append(out, e)
-		delete(p.entries, k)
+		p.forget(k, e)
 	}
 	return out
 }

@@ -49,6 +49,7 @@ type Limits struct {
 	MaxMessageSize int           // bytes per message; default 16 MiB (enforced by the Conns)
 	MaxPending     int           // in-flight requests per direction; default 4096
 	CallTimeout    time.Duration // how long a request may wait for its answer; default 10m
+	MaxCallTime    time.Duration // progress notifications restart CallTimeout up to this total; default 1h
 	QueueSize      int           // parsed messages buffered per direction; default 64
 }
 
@@ -56,6 +57,7 @@ type Limits struct {
 const (
 	DefaultMaxPending  = 4096
 	DefaultCallTimeout = 10 * time.Minute
+	DefaultMaxCallTime = time.Hour
 	DefaultQueueSize   = 64
 )
 
@@ -95,6 +97,9 @@ func (p *Proxy) init() {
 		}
 		if p.Limits.CallTimeout <= 0 {
 			p.Limits.CallTimeout = DefaultCallTimeout
+		}
+		if p.Limits.MaxCallTime < p.Limits.CallTimeout {
+			p.Limits.MaxCallTime = max(DefaultMaxCallTime, p.Limits.CallTimeout)
 		}
 		if p.Limits.QueueSize <= 0 {
 			p.Limits.QueueSize = DefaultQueueSize

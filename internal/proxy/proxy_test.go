@@ -326,3 +326,21 @@ func TestHygiene(t *testing.T) {
 		t.Fatalf("oversized with trailing id: got %s", got)
 	}
 }
+
+func TestProgressKeepsACallAlive(t *testing.T) {
+	h := start(t, &Proxy{Limits: Limits{CallTimeout: 150 * time.Millisecond, MaxCallTime: 10 * time.Second}})
+	h.client.send(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"long","_meta":{"progressToken":"p1"}}}`)
+	h.server.recv()
+	for i := range 4 {
+		time.Sleep(80 * time.Millisecond)
+		note := `{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"p1","progress":` + string(rune('1'+i)) + `}}`
+		h.server.send(note)
+		if got := h.client.recv(); got != note {
+			t.Fatalf("client got %s (the call timed out despite progress?)", got)
+		}
+	}
+	h.server.send(`{"jsonrpc":"2.0","id":1,"result":{"content":[]}}`)
+	if got := h.client.recv(); got != `{"jsonrpc":"2.0","id":1,"result":{"content":[]}}` {
+		t.Fatalf("client got %s", got)
+	}
+}

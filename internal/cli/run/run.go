@@ -33,6 +33,7 @@ type options struct {
 	headers     []string
 	maxSize     string
 	callTimeout time.Duration
+	maxCallTime time.Duration
 	grace       time.Duration
 }
 
@@ -60,6 +61,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	fl.StringArrayVar(&o.headers, "header", nil, "HTTP header K=V sent to the --url server (repeatable)")
 	fl.StringVar(&o.maxSize, "max-message-size", "16MiB", "largest JSON-RPC message accepted from either side (e.g. 512KiB, 16MiB, 64MiB)")
 	fl.DurationVar(&o.callTimeout, "call-timeout", proxy.DefaultCallTimeout, "how long a request may wait for its answer before the caller gets an error")
+	fl.DurationVar(&o.maxCallTime, "max-call-time", proxy.DefaultMaxCallTime, "progress notifications restart --call-timeout, but no request waits longer than this in total")
 	fl.DurationVar(&o.grace, "shutdown-grace", 2*time.Second, "how long to wait for the server after closing its stdin, and again after SIGTERM, before killing it")
 	return cmd
 }
@@ -78,7 +80,10 @@ func runE(ctx context.Context, f *cmdutil.Factory, o *options, args []string) er
 	if o.callTimeout <= 0 {
 		return cmdutil.Usagef("--call-timeout must be positive")
 	}
-	limits := proxy.Limits{MaxMessageSize: maxSize, CallTimeout: o.callTimeout}
+	if o.maxCallTime < o.callTimeout {
+		return cmdutil.Usagef("--max-call-time (%s) must be at least --call-timeout (%s)", o.maxCallTime, o.callTimeout)
+	}
+	limits := proxy.Limits{MaxMessageSize: maxSize, CallTimeout: o.callTimeout, MaxCallTime: o.maxCallTime}
 	o.name = serverName(o, args)
 	log := newLogger(f).With("server", o.name)
 	switch {
