@@ -87,6 +87,29 @@ func findHidden(s string) []hiddenRun {
 	return runs
 }
 
+func mergeNormalizerRuns(runs []hiddenRun, n *normalize.Text) []hiddenRun {
+	prefer := func(k normalize.HiddenKind) bool { return k == normalize.HiddenConceal || k == normalize.HiddenVariation }
+	have := false
+	for _, h := range n.Hidden {
+		have = have || prefer(h.Kind)
+	}
+	if !have {
+		return runs
+	}
+	out := runs[:0:0]
+	for _, r := range runs {
+		if !prefer(normalize.HiddenKind(r.kind)) {
+			out = append(out, r)
+		}
+	}
+	for _, h := range n.Hidden {
+		if prefer(h.Kind) {
+			out = append(out, hiddenRun{kind: string(h.Kind), offset: h.Offset, count: h.Count, text: h.Text})
+		}
+	}
+	return out
+}
+
 // decodeTagRun decodes consecutive Tag characters starting at i.
 func decodeTagRun(s string, i int, prev rune) (hiddenRun, int) {
 	var b strings.Builder
@@ -166,6 +189,10 @@ func (e *Engine) hiddenFindings(st *state, out []finding.Finding, t *Target, tex
 		return out
 	}
 	runs := findHidden(text)
+	// The normalizer recovers text this package does not: concealed ANSI
+	// text and bytes smuggled in variation-selector runs. Prefer its runs
+	// for those kinds.
+	runs = mergeNormalizerRuns(runs, n)
 	chain := 0
 	for _, r := range runs {
 		if r.kind == string(normalize.HiddenTag) && r.flag {
@@ -217,6 +244,9 @@ func (e *Engine) hiddenRule(out []finding.Finding, r *Rule, t *Target, runs []hi
 	ev := fmt.Sprintf("%d %s character(s) at byte %d", total, h.kind, h.offset)
 	if h.text != "" {
 		ev = fmt.Sprintf("%s at byte %d: %q", h.kind, h.offset, clip(h.text, 160))
+	}
+	if h.kind == string(normalize.HiddenVariation) && h.text != "" {
+		sev = max(sev, finding.High) // bytes smuggled in variation selectors
 	}
 	if len(instr) > 0 {
 		sev = max(sev, finding.High)
