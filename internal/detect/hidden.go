@@ -88,7 +88,9 @@ func findHidden(s string) []hiddenRun {
 }
 
 func mergeNormalizerRuns(runs []hiddenRun, n *normalize.Text) []hiddenRun {
-	prefer := func(k normalize.HiddenKind) bool { return k == normalize.HiddenConceal || k == normalize.HiddenVariation }
+	prefer := func(k normalize.HiddenKind) bool {
+		return k == normalize.HiddenConceal || k == normalize.HiddenVariation
+	}
 	have := false
 	for _, h := range n.Hidden {
 		have = have || prefer(h.Kind)
