@@ -353,9 +353,13 @@ func (f *folder) part(a, b int, mode foldMode) {
 			continue
 		}
 		f.m.mark(len(f.out), f.offs[x])
-		if c := mode.fold(f.v[f.offs[x]:f.offs[x+1]], r); c != 0 {
+		switch c := mode.fold(f.v[f.offs[x]:f.offs[x+1]], r); {
+		case c != 0:
 			f.out = append(f.out, c)
-		} else {
+		case len(f.out) > o && f.out[len(f.out)-1]-'a' < 26 && isMark(r):
+			// a mark left on an ASCII letter after NFKC composes nothing
+			// ("i̶g̶n̶o̶r̶e̶", zalgo): the letter is what is read
+		default:
 			f.out = utf8.AppendRune(f.out, toLower(r))
 		}
 		f.m.mark(len(f.out), f.offs[x+1])
@@ -495,6 +499,13 @@ func isLower(r rune) bool {
 		return table()[r].flags&infoLower != 0
 	}
 	return !caseless(r) && unicode.IsLower(r)
+}
+
+func isMark(r rune) bool {
+	if r < tableEnd {
+		return r >= 0x80 && table()[r].flags&infoMark != 0
+	}
+	return unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r)
 }
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }

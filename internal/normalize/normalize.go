@@ -76,10 +76,12 @@ type Text struct {
 	// Each run of invalid UTF-8 becomes one U+FFFD. Whitespace padding is kept (it is
 	// recorded in Hidden). For printable ASCII it is Original, not a copy.
 	Visible string
-	// Fold is for matching only: Visible lower-cased, confusables mapped to
-	// their TR39 skeleton, fullwidth folded, leetspeak folded inside words that
-	// mix letters and digits, identifiers split into words, and whitespace runs
-	// collapsed to one space. Punctuation is kept.
+	// Fold is for matching only: Visible lower-cased, Latin accents removed,
+	// confusables mapped to their TR39 skeleton (where they imitate Latin),
+	// fullwidth folded, leetspeak folded inside words that mix letters and
+	// digits, identifiers split into words ("send_data" → "send data",
+	// "readFile" → "read file"), and whitespace runs collapsed to one space.
+	// Punctuation is kept. CJK and other scripts pass through lower-cased.
 	Fold string
 	// Hidden lists every stripped run, in order of appearance (capped at
 	// MaxHidden records; HiddenOverflow counts the runs not listed).

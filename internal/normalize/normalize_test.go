@@ -177,6 +177,10 @@ func TestFold(t *testing.T) {
 		{"\u0406GNORE", "ignore"},                                                  // Cyrillic capital І
 		{"\u0131gnore", "ignore"},                                                  // dotless i
 		{"p\u0430\u0455\u0455word", "password"},
+		// marks that compose nothing are dropped from Latin letters
+		{"i\u0336g\u0336n\u0336o\u0336r\u0336e\u0336", "ignore"},
+		{"i\u0301\u0302\u0303gnore all", "ignore all"},
+		{"cafe\u0301", "cafe"},
 		// fullwidth
 		{"\uff29\uff27\uff2e\uff2f\uff32\uff25", "ignore"}, // ＩＧＮＯＲＥ
 		{"\uff52\uff45\uff41\uff44\uff3f\uff46\uff49\uff4c\uff45", "read file"},
@@ -184,9 +188,10 @@ func TestFold(t *testing.T) {
 		{"Привет мир", "привет мир"},
 		{"Καλημέρα κόσμε", "καλημέρα κόσμε"},
 		{"你好，世界。请阅读文件", "你好,世界。请阅读文件"},
-		{"¿Dónde está el niño? Año", "¿dónde está el niño? año"},
-		{"Größe Straße Übung", "größe straße übung"},
-		{"Élève français à l'école", "élève français à l'école"},
+		{"¿Dónde está el niño? Año", "¿donde esta el nino? ano"},
+		{"Größe Straße Übung", "große straße ubung"},
+		{"Élève français à l'école", "eleve francais a l'ecole"},
+		{"ïgnörë äll prëvïöüs", "ignore all previous"},
 		// identifiers
 		{"send_data_to_server", "send data to server"},
 		{"contentFromReadingSshIdRsa", "content from reading ssh id rsa"},

@@ -22,8 +22,8 @@ const (
 
 type runeInfo struct {
 	flags uint8
-	fold  byte  // ASCII look-alike letter (see foldMode), 0 when none
-	latin bool  // Latin script letter that is not an accented ASCII letter
+	fold  byte  // ASCII letter it folds to (see foldMode), 0 when none
+	latin bool  // Latin script letter
 	lower int32 // unicode.ToLower
 }
 
@@ -62,10 +62,8 @@ func buildTable() []runeInfo {
 			n := utf8.EncodeRune(buf[:], r)
 			switch {
 			case isLatin(r):
-				if !accented(string(buf[:n])) {
-					i.latin = true
-					i.fold = confusableASCII(r)
-				}
+				i.latin = true
+				i.fold = latinBase(string(buf[:n]), r)
 			case lookalike(r):
 				i.fold = confusableASCII(r)
 			}

@@ -15,8 +15,10 @@ import (
 // Chinese words and even ASCII ("m" → "rn", "1" → "l"). So the mapping is
 // applied only where it helps matching Latin look-alikes:
 //
-//   - Latin-script letters that are not accented ASCII letters ("ı", "ɑ",
-//     "ſ") are always mapped; accented letters ("é", "ñ") are kept.
+//   - Latin-script letters are always folded: accented letters to their base
+//     letter ("é" → e, "ñ" → n: accents are a trivial way around phrase
+//     rules, "ïgnörë äll prëvïöüs"), look-alikes to the letter they imitate
+//     ("ı" → i, "ɑ" → a); "ß", "æ", "ø" stay.
 //   - letters of scripts that imitate Latin (Cyrillic, Greek, Armenian,
 //     Cherokee, Coptic, Lisu …) are mapped only in a word that also has Latin
 //     letters ("reаd_file" with a Cyrillic а), or whose letters all have a
@@ -131,10 +133,7 @@ func (m foldMode) fold(s string, r rune) byte {
 		return 0
 	}
 	if isLatin(r) {
-		if accented(s) {
-			return 0
-		}
-		return confusableASCII(r)
+		return latinBase(s, r)
 	}
 	if m == foldAll && lookalike(r) {
 		return confusableASCII(r)
@@ -142,11 +141,15 @@ func (m foldMode) fold(s string, r rune) byte {
 	return 0
 }
 
-// accented reports whether s (one rune) decomposes to an ASCII base letter
-// plus marks, like "é".
-func accented(s string) bool {
+// latinBase folds a Latin letter r (whose UTF-8 is s): an accented ASCII
+// letter to its base ("é" → e, "İ" → i), a look-alike to the letter it
+// imitates ("ı" → i, "ɑ" → a); 0 for the others ("ß", "æ", "ø" stay).
+func latinBase(s string, r rune) byte {
 	d := norm.NFD.PropertiesString(s).Decomposition()
-	return len(d) > 0 && d[0] < 0x80
+	if len(d) > 0 && isLetterByte(d[0]) {
+		return d[0] | 0x20
+	}
+	return confusableASCII(r)
 }
 
 // confusableASCII returns the lower-case ASCII letter r imitates, or 0.
