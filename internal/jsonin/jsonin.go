@@ -8,10 +8,10 @@
 // JSON Lines. Otherwise the first non-blank line decides: if it is a
 // complete JSON value by itself the input is JSON Lines (a compact one-line
 // document is the one-line case of it); if not, the whole input is one
-// document. If that document is not valid JSON but its second non-blank line
-// is a complete value, the input is read as JSON Lines after all (a session
-// whose first line is damaged). Blank lines are skipped; a leading UTF-8 BOM
-// is ignored.
+// document, or several concatenated ones (as `jq .` prints a session). If
+// nothing in it parses but its second non-blank line is a complete value,
+// the input is read as JSON Lines after all (a session whose first line is
+// damaged). Blank lines are skipped; a leading UTF-8 BOM is ignored.
 package jsonin
 
 import (
@@ -93,6 +93,7 @@ type Reader struct {
 	buf   []byte
 	first bool // no line read yet
 	done  bool
+	queue []Doc // further values of a concatenated document
 }
 
 // NewReader returns a Reader of r; name is used in Doc.File and errors.
@@ -114,6 +115,11 @@ func NewReader(r io.Reader, name string, opts Options) *Reader {
 // a problem with one line or document: report it and call Next again. Any
 // other error is a read error from the underlying reader.
 func (r *Reader) Next() (Doc, error) {
+	if len(r.queue) > 0 {
+		d := r.queue[0]
+		r.queue = r.queue[1:]
+		return d, nil
+	}
 	for !r.done {
 		line, tooLong, err := r.readLine()
 		if err == io.EOF {
@@ -157,7 +163,8 @@ func (r *Reader) Next() (Doc, error) {
 	return Doc{}, io.EOF
 }
 
-// document reads the rest of the input after first as one document.
+// document reads the rest of the input after first as one document (or a
+// few concatenated ones).
 func (r *Reader) document(first []byte, auto bool) (Doc, error) {
 	start := r.line
 	r.done = true
@@ -172,13 +179,60 @@ func (r *Reader) document(first []byte, auto bool) (Doc, error) {
 	if int64(len(bytes.TrimRight(buf, " \t\r\n"))) > r.max {
 		return Doc{}, r.errorf(start, "%w: the document is larger than %s (--max-size); raise --max-size or split the input into JSON Lines", ErrTooLarge, FormatSize(r.max))
 	}
-	if auto && !complete(buf) && secondLineComplete(rest) {
+	spans, rest0 := splitValues(buf)
+	if rest0 < len(buf) && len(spans) == 0 && auto && secondLineComplete(rest) {
 		// A JSON Lines session with a damaged first line.
 		r.done, r.mode = false, Lines
 		r.br = bufio.NewReaderSize(bytes.NewReader(rest), bufSize)
 		return Doc{File: r.name, Line: start, Data: first}, nil
 	}
-	return Doc{File: r.name, Line: start, Data: buf}, nil
+	// One document, or several concatenated (as `jq .` prints them); any
+	// unparsable remainder is passed on whole so the strict decoder reports
+	// where it goes wrong.
+	if rest0 < len(buf) {
+		spans = append(spans, span{start: rest0, end: len(buf)})
+	}
+	line, off := start, 0
+	for _, sp := range spans {
+		line += bytes.Count(buf[off:sp.start], []byte{'\n'})
+		off = sp.start
+		r.queue = append(r.queue, Doc{File: r.name, Line: line, Data: buf[sp.start:sp.end]})
+	}
+	if len(r.queue) == 0 {
+		return Doc{}, io.EOF
+	}
+	d := r.queue[0]
+	r.queue = r.queue[1:]
+	return d, nil
+}
+
+type span struct{ start, end int }
+
+// splitValues splits buf into whitespace-separated top-level JSON values.
+// It returns the values it could read and the offset where reading stopped
+// (len(buf) when everything was read).
+func splitValues(buf []byte) ([]span, int) {
+	dec := jsontext.NewDecoder(bytes.NewReader(buf), lenient...)
+	var spans []span
+	for {
+		at := int(dec.InputOffset())
+		v, err := dec.ReadValue()
+		if err == io.EOF {
+			return spans, len(buf)
+		}
+		if err != nil {
+			return spans, skipSpace(buf, at)
+		}
+		end := int(dec.InputOffset())
+		spans = append(spans, span{start: end - len(v), end: end})
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
 }
 
 // readLine returns the next physical line without its line ending. A line
