@@ -13,6 +13,17 @@ import (
 // trailing slashes removed, and anything after a NUL byte is dropped (as
 // the C library would). Relative paths stay relative.
 func CleanPath(p, home string) string {
+	for i := 0; i < 4; i++ { // spaces trimmed after cleaning can expose more to clean
+		c := cleanPath(p, home)
+		if c == p {
+			return c
+		}
+		p = c
+	}
+	return p
+}
+
+func cleanPath(p, home string) string {
 	if !strings.ContainsAny(p, "/\\%~$:.\x00 ") {
 		return p // a plain name: nothing to clean
 	}
