@@ -244,7 +244,7 @@ var egressWords = map[string]bool{"send": true, "post": true, "email": true, "ma
 	"telegram": true, "chat": true, "http": true, "https": true, "fetch": true, "request": true, "webhook": true,
 	"upload": true, "publish": true, "tweet": true, "notify": true, "sms": true, "curl": true, "share": true,
 	"comment": true, "navigate": true, "browse": true, "web": true, "push": true, "gist": true, "paste": true,
-	"message": true, "reply": true, "forward": true, "invite": true, "transfer": true, "pay": true, "wget": true, "download": true}
+	"message": true, "reply": true, "forward": true, "invite": true, "transfer": true, "pay": true, "wget": true, "download": true, "issue": true}
 
 func exfilAfterTaint(x *evalCtx) (string, bool) {
 	t := x.req.Session.Taint

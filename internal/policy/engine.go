@@ -61,6 +61,9 @@ func Load(sources []Source, opts Options) (*Engine, []Problem, error) {
 		}
 	}
 	e.defaultAction = max(userDefault, projDefault)
+	if projDefault > userDefault {
+		e.defaultFrom = "project policy"
+	}
 	if errs > 0 {
 		return nil, probs, fmt.Errorf("%w: %d problem(s) in the policy; run 'moat policy lint'", ErrPolicy, errs)
 	}

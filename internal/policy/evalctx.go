@@ -104,7 +104,7 @@ func (x *evalCtx) sql() []sqlRef {
 	x.sqlDone = true
 	for i := range x.leaves {
 		l := &x.leaves[i]
-		if l.roles&RoleQuery == 0 || !looksLikeSQL(l.value) {
+		if l.roles&RoleQuery == 0 || !sqlKey(l.key) && !looksLikeSQL(l.value) {
 			continue
 		}
 		for _, st := range parseSQL(l.value) {
@@ -139,4 +139,15 @@ func (x *evalCtx) argsHash() string {
 		x.hash = hashValue(x.args)
 	}
 	return x.hash
+}
+
+// sqlKey reports a member name that always holds SQL ("sql",
+// "sqlQuery", "statement"), unlike "query", which may be a search.
+func sqlKey(k string) bool {
+	for _, w := range splitKey(k) {
+		if w == "sql" || w == "statement" || w == "stmt" || w == "ddl" || w == "dml" {
+			return true
+		}
+	}
+	return false
 }

@@ -20,20 +20,50 @@ var sqlVerbs = map[string]bool{"SELECT": true, "INSERT": true, "UPDATE": true, "
 var sqlReads = map[string]bool{"SELECT": true, "SHOW": true, "EXPLAIN": true, "DESCRIBE": true, "DESC": true,
 	"VALUES": true, "TABLE": true, "BEGIN": true, "COMMIT": true, "ROLLBACK": true, "USE": true, "SET": true}
 
+// looksLikeSQL reports whether s starts like a SQL statement: a verb and,
+// for writes, the words that must follow it ("DELETE FROM", "UPDATE … SET",
+// "DROP TABLE" …), so that a web search for "drop shipping" is not SQL.
 func looksLikeSQL(s string) bool {
-	w := firstWord(s)
-	return sqlVerbs[w] && w != "SET" && w != "USE" && w != "DO" && w != "TABLE" && w != "DESC" && w != "VALUES" && w != "BEGIN" && w != "COMMIT" && w != "LOCK" && w != "COMMENT" && w != "LOAD" && w != "CALL"
+	toks := sqlTokens(s, 12)
+	for len(toks) > 0 && toks[0] == "(" {
+		toks = toks[1:]
+	}
+	if len(toks) < 2 {
+		return false
+	}
+	within := func(n int, words ...string) bool {
+		for i := 1; i < len(toks) && i <= n; i++ {
+			for _, w := range words {
+				if toks[i] == w {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	switch toks[0] {
+	case "SELECT", "WITH", "SHOW", "EXPLAIN", "DESCRIBE", "PRAGMA", "VACUUM", "REINDEX", "COPY", "EXEC", "EXECUTE", "UPSERT", "ATTACH", "DETACH", "RENAME", "CLUSTER", "REFRESH":
+		return toks[0] != "SELECT" || within(11, "FROM", "*", "(", ",", "'", ";") || len(toks) <= 4
+	case "DROP", "CREATE", "ALTER":
+		return sqlObjects[toks[1]]
+	case "DELETE":
+		return within(4, "FROM")
+	case "UPDATE":
+		return within(8, "SET")
+	case "INSERT", "REPLACE", "MERGE":
+		return within(3, "INTO")
+	case "TRUNCATE":
+		return toks[1] == "TABLE" || len(toks) <= 3 || toks[2] == ";" || toks[2] == ","
+	case "GRANT", "REVOKE":
+		return within(11, "ON", "TO", "FROM")
+	}
+	return false
 }
 
-func firstWord(s string) string {
-	toks := sqlTokens(s, 4)
-	for _, t := range toks {
-		if t != "(" {
-			return t
-		}
-	}
-	return ""
-}
+var sqlObjects = map[string]bool{"TABLE": true, "DATABASE": true, "SCHEMA": true, "INDEX": true, "VIEW": true, "USER": true,
+	"ROLE": true, "FUNCTION": true, "PROCEDURE": true, "TRIGGER": true, "SEQUENCE": true, "TYPE": true, "EXTENSION": true,
+	"COLUMN": true, "MATERIALIZED": true, "TEMPORARY": true, "TEMP": true, "UNIQUE": true, "OR": true, "IF": true,
+	"KEYSPACE": true, "COLLECTION": true, "POLICY": true, "DOMAIN": true, "OWNED": true, "UNLOGGED": true}
 
 // parseSQL splits s into statements. Comments and string literals are
 // skipped; MySQL /*! … */ comments are code and are kept.
@@ -167,7 +197,10 @@ var sqlKeywords = func() map[string]string {
 	for k := range sqlVerbs {
 		m[k] = k
 	}
-	for _, k := range []string{"WHERE", "INTO", "ANALYZE", "ANALYSE", "TRUE", "OR", "ORDER", "LIMIT", "RETURNING", "AS", "FROM"} {
+	for k := range sqlObjects {
+		m[k] = k
+	}
+	for _, k := range []string{"WHERE", "INTO", "ANALYZE", "ANALYSE", "TRUE", "OR", "ORDER", "LIMIT", "RETURNING", "AS", "FROM", "SET", "ON", "TO"} {
 		m[k] = k
 	}
 	return m
