@@ -53,6 +53,7 @@ type matchSchema struct {
 	Hidden    []string          `yaml:"hidden"`
 	Combine   int               `yaml:"combine"`
 	Sentence  bool              `yaml:"sentence"`
+	Gap       int               `yaml:"gap"`
 	Severity  map[string]string `yaml:"severity_in"`
 }
 
@@ -92,6 +93,7 @@ type Rule struct {
 	hidden    []string
 	combine   int
 	sentence  bool
+	gap       int
 	sevIn     map[Context]finding.Severity
 	ctxMask   uint8
 	features  []string
@@ -217,7 +219,7 @@ func (c *catalogue) compileRule(rs ruleSchema, sets map[string]map[string][]stri
 	r := &Rule{ID: rs.ID, Category: rs.Category, Severity: sev, Description: strings.TrimSpace(rs.Description),
 		Message: strings.TrimSpace(rs.Message), Fix: strings.TrimSpace(rs.Fix), Examples: rs.Examples,
 		Weight: rs.Weight, window: rs.Match.Window, ordered: rs.Match.Ordered, hidden: rs.Match.Hidden,
-		combine: rs.Match.Combine, sentence: rs.Match.Sentence, Quoted: finding.Low}
+		combine: rs.Match.Combine, sentence: rs.Match.Sentence, gap: rs.Match.Gap, Quoted: finding.Low}
 	if r.Message == "" {
 		r.Message = r.Description
 	}

@@ -261,6 +261,9 @@ func (e *Engine) spanFrom(st *state, r *Rule, a hit) (int, int, bool) {
 					if int(h.start) < prevEnd || int(h.end) > int(a.start)+r.window {
 						continue
 					}
+					if r.gap > 0 && int(h.start)-prevEnd > r.gap {
+						continue
+					}
 				} else if int(h.start) < int(a.start)-r.window || int(h.end) > int(a.end)+r.window {
 					continue
 				}
