@@ -63,29 +63,44 @@ func (l *List) Check(eco Ecosystem, name string) (Match, bool) {
 }
 
 // compare relates candidate c to listed package o.
+//
+// The looser rules (dropped scope, scope trick, affixes, other registry)
+// only compare against servers, never libraries or tools, and only fire
+// when the candidate itself names MCP: short generic names such as "sdk",
+// "inspector", "mongodb" or "firecrawl" are other people's packages, not
+// imitations (measured against the npm names with ≥1,000 downloads a
+// month; see TestKnownNamesNotFlagged).
 func compare(c, o entry) (Kind, int, bool) {
+	server := o.Kind == "" || o.Kind == "server"
 	if c.Ecosystem != o.Ecosystem {
-		if c.norm == o.norm && len(c.norm) >= 6 {
+		// The reference Python servers (mcp-server-fetch …) published on npm.
+		if c.norm == o.norm && server && strings.HasPrefix(o.norm, "mcp-server-") {
 			return Ecosystem2, 0, true
 		}
 		return "", 0, false
 	}
 	d := edlib.OSADamerauLevenshteinDistance(c.norm, o.norm)
+	loose := server && mentionsMCP(c.norm)
 	switch {
 	case c.skel == o.skel:
 		return Homoglyph, d, true
 	case c.flat == o.flat:
 		return SeparatorSwap, d, true
-	case o.scope != "" && c.scope == "" && c.base == o.base && c.Ecosystem == NPM:
+	case loose && o.scope != "" && c.scope == "" && c.base == o.base && strings.HasPrefix(o.base, "server-"):
 		return DroppedScope, d, true
-	case scopeTrick(c, o):
+	case loose && scopeTrick(c, o):
 		return ScopeTrick, d, true
 	case d > 0 && d <= maxTypo(len(o.norm)):
 		return Typo, d, true
-	case affixed(c, o):
+	case loose && affixed(c, o):
 		return Suffix, d, true
 	}
 	return "", 0, false
+}
+
+// mentionsMCP reports whether a name says it is an MCP package.
+func mentionsMCP(n string) bool {
+	return strings.Contains(n, "mcp") || strings.Contains(n, "modelcontextprotocol") || strings.Contains(n, "server")
 }
 
 // maxTypo is the edit distance still treated as a typo for a name of n

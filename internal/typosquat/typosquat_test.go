@@ -79,8 +79,9 @@ func TestImitationsFlagged(t *testing.T) {
 	}
 }
 
-// Unrelated community packages are not imitations.
-func TestUnrelatedNotFlagged(t *testing.T) {
+// Unrelated community packages are not imitations. The list includes the
+// popular npm names that earlier, looser rules flagged.
+func TestKnownNamesNotFlagged(t *testing.T) {
 	l := mustDefault(t)
 	for _, tc := range []struct {
 		eco  Ecosystem
@@ -95,6 +96,11 @@ func TestUnrelatedNotFlagged(t *testing.T) {
 		{PyPI, "mcp-server-docker"},
 		{OCI, "ghcr.io/acme/widgets"},
 		{NPM, "exa"},
+		{NPM, "mongodb"}, {NPM, "fastmcp"}, {NPM, "inspector"}, {NPM, "@mcp-use/inspector"},
+		{NPM, "@mcp-use/modelcontextprotocol-sdk"}, {NPM, "@chatmcp/sdk"}, {NPM, "@mcpjam/inspector"},
+		{NPM, "@mcpjam/sdk"}, {NPM, "slack-mcp-server"}, {NPM, "notion-mcp-server"}, {NPM, "firecrawl"},
+		{NPM, "tavily"}, {NPM, "mcp"}, {NPM, "sdk"}, {NPM, "remote"}, {NPM, "mcp-server"},
+		{NPM, "playwright-mcp-server"}, {NPM, "mcp-atlassian"},
 	} {
 		if m, ok := l.Check(tc.eco, tc.name); ok {
 			t.Errorf("Check(%s, %q) flagged: %s of %s (d=%d)", tc.eco, tc.name, m.Kind, m.Package.Name, m.Distance)
