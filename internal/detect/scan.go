@@ -276,7 +276,7 @@ func (e *Engine) spanFrom(st *state, r *Rule, a hit) (int, int, bool) {
 				if r.sentence && crossesSentence(st, int(min(a.start, h.start)), int(max(a.end, h.end))) {
 					continue
 				}
-				if best < 0 || (r.ordered && h.start < bh.start) || (!r.ordered && absDiff(h.start, a.start) < absDiff(bh.start, a.start)) {
+				if best < 0 || (r.ordered && (h.start < bh.start || (h.start == bh.start && h.end > bh.end))) || (!r.ordered && absDiff(h.start, a.start) < absDiff(bh.start, a.start)) {
 					best, bh = 1, h
 				}
 			}
