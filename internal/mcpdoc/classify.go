@@ -58,13 +58,22 @@ var clientMethods = map[string]bool{
 func (w *walker) message(n *Node) {
 	method := n.GetString("method")
 	out := scope{ctx: detect.Output, kind: KindOutput}
+	tool := ""
+	if id := n.Get("id"); id != nil {
+		switch {
+		case method == "tools/call":
+			w.sess.called(id, n.Get("params").GetString("name"))
+		case method == "" && isToolResult(n.Get("result")):
+			tool = w.sess.answered(id)
+		}
+	}
 	w.members(n, out, func(m *Member) {
 		switch m.Key {
 		case "jsonrpc", "id", "method":
 		case "params":
 			w.params(method, &m.Value)
 		case "result":
-			w.result(&m.Value)
+			w.resultOf(&m.Value, tool)
 		default: // "error" and anything unexpected: the server's words
 			w.generic(&m.Value, out)
 		}
@@ -105,9 +114,16 @@ func (w *walker) params(method string, p *Node) {
 	}
 }
 
+func isToolResult(r *Node) bool {
+	return r != nil && (r.Get("content") != nil || r.Get("structuredContent") != nil)
+}
+
 // result walks a result by its shape: every member is dispatched on its
 // own key, so a result mixing shapes is still read in full.
-func (w *walker) result(n *Node) {
+func (w *walker) result(n *Node) { w.resultOf(n, "") }
+
+// resultOf is result for a tools/call result known to come from tool.
+func (w *walker) resultOf(n *Node, tool string) {
 	def := scope{ctx: detect.Output, kind: KindOutput}
 	for _, k := range []string{"tools", "prompts", "resources", "resourceTemplates", "serverInfo", "instructions", "protocolVersion", "capabilities"} {
 		if n.Get(k) != nil {
@@ -115,7 +131,7 @@ func (w *walker) result(n *Node) {
 			break
 		}
 	}
-	out := scope{ctx: detect.Output, kind: KindOutput}
+	out := scope{ctx: detect.Output, kind: KindOutput, tool: tool}
 	hasMessages := n.Get("messages") != nil
 	w.members(n, out, func(m *Member) {
 		v := &m.Value

@@ -32,6 +32,8 @@ type walker struct {
 	// seen de-duplicates object keys of data (Output and Input contexts),
 	// where the same key repeats in every array element.
 	seen map[string]struct{}
+	// sess pairs tools/call requests with their responses (nil: no pairing).
+	sess *Session
 }
 
 // maxWalkDepth bounds recursion for trees that did not come from Decode.
@@ -48,13 +50,17 @@ func Walk(doc *Node, base finding.Location, emit func(detect.Target)) {
 
 // WalkLimits is Walk with explicit limits (only MaxBlob applies).
 func WalkLimits(doc *Node, base finding.Location, lim Limits, emit func(detect.Target)) {
+	walk(doc, base, lim, nil, emit)
+}
+
+func walk(doc *Node, base finding.Location, lim Limits, sess *Session, emit func(detect.Target)) {
 	if doc == nil {
 		return
 	}
 	if base.Server == "" {
 		base.Server = ServerName(doc)
 	}
-	w := &walker{emit: emit, base: base, maxBlob: lim.withDefaults().MaxBlob, path: make(path, 0, 16)}
+	w := &walker{emit: emit, base: base, maxBlob: lim.withDefaults().MaxBlob, path: make(path, 0, 16), sess: sess}
 	switch doc.Kind {
 	case Array: // a JSON-RPC batch, or an array of tools
 		for i := range doc.Items {

@@ -304,3 +304,30 @@ func TestInert(t *testing.T) {
 		}
 	}
 }
+
+func TestSession(t *testing.T) {
+	msgs := []string{
+		`{"jsonrpc":"2.0","id":1,"result":{"serverInfo":{"name":"web"},"capabilities":{}}}`,
+		`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"fetch","arguments":{}}}`,
+		`{"jsonrpc":"2.0","id":"7","result":{"content":[{"type":"text","text":"string id answer"}]}}`,
+		`{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"page text here"}]}}`,
+		`{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"answered twice"}]}}`,
+	}
+	var s Session
+	var got []string
+	for i, m := range msgs {
+		doc, err := Decode([]byte(m), i+1, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Walk(&doc, finding.Location{File: "s.jsonl"}, Limits{}, func(tg detect.Target) {
+			if tg.Context == detect.Output {
+				got = append(got, fmt.Sprintf("%d %s %s %q", tg.Location.Line, tg.Location.Server, tg.Location.Tool, tg.Text))
+			}
+		})
+	}
+	want := []string{`3 web  "string id answer"`, `4 web fetch "page text here"`, `5 web  "answered twice"`}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}

@@ -1,7 +1,7 @@
 package inspect_test
 
 import (
-	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -143,36 +143,46 @@ func TestColorOnTerminal(t *testing.T) {
 }
 
 // TestDemoWithEngine runs the bundled demo through the real engine: the
-// poisoned tools must be flagged and the clean ones must not.
+// poisoned tools must be flagged at medium or above and the clean ones must
+// not be.
 func TestDemoWithEngine(t *testing.T) {
 	ios, _, out, errOut := iostreams.Test()
 	f := &cmdutil.Factory{IO: ios}
 	code := cli.Run(f, []string{"inspect", "--format", "json", "../../../examples/demo/poisoned-tools.json", "../../../examples/demo/session.jsonl"})
-	if code == 0 && strings.Contains(out.String(), `"findings": []`) {
+	var doc struct {
+		Findings []finding.Finding
+		Errors   []any
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("exit %d, output is not JSON: %v\nstderr: %s", code, err, errOut.String())
+	}
+	if code == 0 && len(doc.Findings) == 0 {
 		t.Skip("the detection engine reports nothing yet")
 	}
-	if code != 1 {
-		t.Fatalf("exit %d, stderr %s", code, errOut.String())
+	if code != 1 || len(doc.Errors) != 0 {
+		t.Fatalf("exit %d, %d input errors, stderr %s", code, len(doc.Errors), errOut.String())
 	}
-	flagged := map[string]bool{}
-	for _, line := range strings.Split(out.String(), "\n") {
-		if s := strings.TrimSpace(line); strings.HasPrefix(s, `"tool": "`) {
-			flagged[strings.TrimSuffix(strings.TrimPrefix(s, `"tool": "`), `",`)] = true
+	worst := map[string]finding.Severity{}
+	kinds := map[string]bool{}
+	for _, fd := range doc.Findings {
+		if fd.Location.Kind == "tool" && fd.Severity > worst[fd.Location.Tool] {
+			worst[fd.Location.Tool] = fd.Severity
+		}
+		if strings.HasSuffix(fd.Location.File, "session.jsonl") && fd.Location.Server == "acme-notes" {
+			kinds[fd.Category+"@"+fd.Location.Tool] = true
 		}
 	}
 	for _, tool := range []string{"calculate_shipping", "send_report", "get_weather"} {
-		if !flagged[tool] {
-			t.Errorf("poisoned tool %s not flagged", tool)
+		if worst[tool] < finding.Medium {
+			t.Errorf("poisoned tool %s: worst finding %v, want medium or above", tool, worst[tool])
 		}
 	}
-	for _, tool := range []string{"search_docs", "list_calendar_events"} {
-		if flagged[tool] {
-			t.Errorf("clean tool %s flagged", tool)
+	for _, tool := range []string{"search_docs", "list_calendar_events", "fetch_page", "read_note"} {
+		if s, ok := worst[tool]; ok && s >= finding.Medium {
+			t.Errorf("clean tool %s flagged at %v", tool, s)
 		}
 	}
-	for _, want := range []string{`"file": "../../../examples/demo/session.jsonl"`, `"category": "secret"`, `"server": "acme-notes"`} {
-		if !bytes.Contains(out.Bytes(), []byte(want)) {
-			t.Errorf("demo output lacks %s", want)
-		}
+	if !kinds[finding.CatSecret+"@read_note"] {
+		t.Errorf("the password leaked by read_note in session.jsonl was not reported against it (got %v)", kinds)
 	}
 }

@@ -124,7 +124,7 @@ func inspectFile(f *cmdutil.Factory, c config, scanner detect.Scanner, name stri
 		in, display = fh, name
 	}
 	rd := jsonin.NewReader(in, display, jsonin.Options{MaxSize: c.maxSize, Mode: c.mode})
-	server := c.server
+	sess := &mcpdoc.Session{} // server name and tool-call pairing of this file
 	for {
 		d, err := rd.Next()
 		if err == io.EOF {
@@ -150,13 +150,8 @@ func inspectFile(f *cmdutil.Factory, c config, scanner detect.Scanner, name stri
 			continue
 		}
 		res.docs++
-		if c.server == "" {
-			if s := mcpdoc.ServerName(&doc); s != "" {
-				server = s // later documents of this session belong to it
-			}
-		}
-		base := finding.Location{File: display, Line: d.Line, Server: server}
-		mcpdoc.Walk(&doc, base, func(t detect.Target) {
+		base := finding.Location{File: display, Line: d.Line, Server: c.server}
+		sess.Walk(&doc, base, mcpdoc.Limits{}, func(t detect.Target) {
 			res.findings = append(res.findings, scanner.Scan(t)...)
 		})
 	}
