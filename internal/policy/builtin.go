@@ -15,19 +15,36 @@ import (
 //go:embed builtin.yaml
 var builtinYAML []byte
 
+//go:embed builtin_examples.yaml
+var builtinExamplesYAML []byte
+
 // BuiltinRule describes one built-in rule.
 type BuiltinRule struct {
-	ID          string    `yaml:"id" json:"id"`
-	Action      string    `yaml:"action" json:"action"`
-	Analyzer    string    `yaml:"analyzer" json:"-"`
-	Description string    `yaml:"description" json:"description"`
-	Hostile     []Example `yaml:"hostile" json:"-"`
-	Benign      []Example `yaml:"benign" json:"-"`
+	ID          string `yaml:"id" json:"id"`
+	Action      string `yaml:"action" json:"action"`
+	Analyzer    string `yaml:"analyzer" json:"-"`
+	Description string `yaml:"description" json:"description"`
 	action      Action
 	analyze     analyzer
 }
 
-// Example is a call a built-in rule must (hostile) or must not (benign) match.
+// Examples are calls a built-in rule must (Hostile) or must not (Benign)
+// match.
+type Examples struct {
+	Hostile []Example `yaml:"hostile"`
+	Benign  []Example `yaml:"benign"`
+}
+
+// BuiltinExamples returns the examples of every built-in rule by id.
+func BuiltinExamples() (map[string]Examples, error) {
+	var m map[string]Examples
+	if err := yaml.Unmarshal(builtinExamplesYAML, &m); err != nil {
+		return nil, fmt.Errorf("embedded builtin_examples.yaml: %w", err)
+	}
+	return m, nil
+}
+
+// Example is one call.
 type Example struct {
 	Server      string            `yaml:"server"`
 	Labels      map[string]string `yaml:"labels"`

@@ -17,8 +17,21 @@ func mustLoad(t testing.TB, srcs ...Source) *Engine {
 // TestBuiltinExamples runs every built-in rule's examples both ways.
 func TestBuiltinExamples(t *testing.T) {
 	e := mustLoad(t)
+	all, err := BuiltinExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := range all {
+		if !knownBuiltin(id) {
+			t.Errorf("examples for unknown built-in %s", id)
+		}
+	}
 	for _, b := range Builtins() {
-		for i, ex := range b.Hostile {
+		exs := all[b.ID]
+		if len(exs.Hostile) == 0 || len(exs.Benign) == 0 {
+			t.Errorf("built-in %s needs hostile and benign examples", b.ID)
+		}
+		for i, ex := range exs.Hostile {
 			t.Run(b.ID+"/hostile/"+ex.Args, func(t *testing.T) {
 				d := e.Evaluate(withNow(ex.Request()), nil)
 				if !matched(d, b.ID) {
@@ -29,7 +42,7 @@ func TestBuiltinExamples(t *testing.T) {
 				}
 			})
 		}
-		for i, ex := range b.Benign {
+		for i, ex := range exs.Benign {
 			t.Run(b.ID+"/benign/"+ex.Args, func(t *testing.T) {
 				d := e.Evaluate(withNow(ex.Request()), nil)
 				if matched(d, b.ID) {
