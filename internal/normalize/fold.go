@@ -20,6 +20,8 @@ type folder struct {
 	v    string
 	full bool // also detect padding and decode encoded runs
 
+	asciiHint bool // Visible is printable ASCII: few map points expected
+
 	out     []byte
 	m       spanMap
 	padding []padRun
@@ -54,6 +56,9 @@ func (f *folder) run() string {
 		}
 	}()
 	f.out = make([]byte, 0, len(v)+len(v)/16+8)
+	if !f.asciiHint {
+		f.m.hint = len(v) / 32
+	}
 	f.dec.t = f.t
 	chunk := 0 // start of the current non-space chunk, for the decoder
 	for i := 0; i < len(v); {
@@ -336,6 +341,8 @@ func (f *folder) parts(mode foldMode) {
 }
 
 // part emits f.rs[a:b] lower-cased and confusable-folded, then leet-folds it.
+// The offset map gets points at the part's ends only: inside a part, offsets
+// are interpolated (evidence is widened to whole words anyway).
 func (f *folder) part(a, b int, mode foldMode) {
 	f.m.mark(len(f.out), f.offs[a])
 	o := len(f.out)
@@ -352,7 +359,6 @@ func (f *folder) part(a, b int, mode foldMode) {
 			f.out = append(f.out, f.v[f.offs[x]:f.offs[x+1]]...)
 			continue
 		}
-		f.m.mark(len(f.out), f.offs[x])
 		switch c := mode.fold(f.v[f.offs[x]:f.offs[x+1]], r); {
 		case c != 0:
 			f.out = append(f.out, c)
@@ -362,7 +368,6 @@ func (f *folder) part(a, b int, mode foldMode) {
 		default:
 			f.out = utf8.AppendRune(f.out, toLower(r))
 		}
-		f.m.mark(len(f.out), f.offs[x+1])
 	}
 	dollarVar := f.rs[a] == '$' && b > a+1 && unicode.IsUpper(f.rs[a+1])
 	leetFold(f.out[o:], dollarVar)

@@ -170,9 +170,9 @@ func normalize(s string, full bool) Text {
 	} else {
 		st := stripper{s: s, t: &t, full: full}
 		stripped := st.run()
-		t.Visible, t.nfkc = nfkc(stripped)
+		t.Visible, t.nfkc = nfkc(stripped, st.nonInert)
 	}
-	f := folder{t: &t, v: t.Visible, full: full}
+	f := folder{t: &t, v: t.Visible, full: full, asciiHint: t.Visible == s && len(t.Hidden) == 0}
 	t.Fold = f.run()
 	if full && len(f.padding) > 0 {
 		t.addPadding(f.padding)

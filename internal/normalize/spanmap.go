@@ -19,6 +19,7 @@ type spanMap struct {
 	pts   []int // out0, in0, out1, in1, … with out and in non-decreasing
 	delta int   // in-out at the last point
 	inLen int   // length of the input; 0 when unused
+	hint  int   // initial capacity of pts
 }
 
 func (m *spanMap) used() bool { return m.inLen > 0 || len(m.pts) > 0 }
@@ -34,7 +35,7 @@ func (m *spanMap) mark(out, in int) {
 		m.pts[n-1] = in
 	} else {
 		if m.pts == nil {
-			m.pts = make([]int, 0, 16)
+			m.pts = make([]int, 0, max(16, m.hint))
 		}
 		m.pts = append(m.pts, out, in)
 	}
@@ -91,14 +92,35 @@ func (m *spanMap) lookup(o, inLen, strict int) int {
 // Yes): a string of inert runes is NFKC. Only around the other runes does
 // the normalizer run, from the boundary before the previous rune to the
 // next boundary.
-func nfkc(s string) (string, spanMap) {
-	i := firstNonInert(s, 0)
+//
+// hint lists the offsets of the non-inert runes, as found by the strip
+// stage (which decodes every rune anyway); when it is full (maxNonInert+1
+// entries), runes after its last entry are checked here.
+func nfkc(s string, hint []int) (string, spanMap) {
+	full, last := len(hint) > maxNonInert, 0
+	if len(hint) > 0 {
+		last = hint[len(hint)-1]
+	}
+	next := func(from int) int { // the next non-inert rune at or after from
+		for len(hint) > 0 && hint[0] < from {
+			hint = hint[1:]
+		}
+		switch {
+		case len(hint) > 0:
+			return hint[0]
+		case full:
+			return firstNonInert(s, max(from, last))
+		}
+		return len(s)
+	}
+	i := next(0)
 	if i == len(s) {
 		return s, spanMap{}
 	}
-	m := spanMap{inLen: len(s)}
+	m := spanMap{inLen: len(s), hint: len(s) / 32}
 	buf := make([]byte, 0, len(s)+len(s)/8+8)
-	var it norm.Iter
+	it := iterPool.Get().(*norm.Iter)
+	defer iterPool.Put(it)
 	p := 0
 	for i < len(s) {
 		q := i
@@ -123,11 +145,13 @@ func nfkc(s string) (string, spanMap) {
 		}
 		m.mark(len(buf), e)
 		p = e
-		i = firstNonInert(s, e)
+		i = next(e)
 	}
 	buf = append(buf, s[p:]...)
 	return unsafe.String(unsafe.SliceData(buf), len(buf)), m // buf is not written again
 }
+
+var iterPool = sync.Pool{New: func() any { return new(norm.Iter) }}
 
 // firstNonInert returns the offset of the first rune at or after i that is
 // not NFKC-inert, or len(s).

@@ -31,6 +31,10 @@ type stripper struct {
 	concealBuf []byte
 
 	bidiEmbed, bidiIsolate int
+
+	// offsets in the stripped text of kept runes that are not NFKC-inert
+	// (more than maxNonInert entries: the list is incomplete)
+	nonInert []int
 }
 
 // run strips s and returns the stripped text.
@@ -94,6 +98,9 @@ func (st *stripper) nonASCII(i int) int {
 	kind := classify(r)
 	switch kind {
 	case "":
+		if r >= 0x10000 || !inert(r) {
+			st.noteNonInert(i)
+		}
 		return i + size
 	case kindC1:
 		return st.c1(i, r, size)
@@ -261,6 +268,26 @@ func (st *stripper) lineEnd() {
 	}
 }
 
+// maxNonInert bounds the recorded positions that need NFKC work; past it,
+// the NFKC stage scans on its own.
+const maxNonInert = 4096
+
+// noteNonInert records that the kept rune at s[i] needs the normalizer, as
+// an offset in the stripped text.
+func (st *stripper) noteNonInert(i int) {
+	if st.concealing || len(st.nonInert) > maxNonInert {
+		return
+	}
+	o := i
+	if st.out != nil {
+		o = len(st.out) + i - st.keep
+	}
+	if st.nonInert == nil {
+		st.nonInert = make([]int, 0, 16)
+	}
+	st.nonInert = append(st.nonInert, o)
+}
+
 // flush moves the pending kept bytes s[keep:i] to the output (or to the
 // concealed text while SGR conceal is active).
 func (st *stripper) flush(i int) {
@@ -300,6 +327,7 @@ func (st *stripper) replace(i, j int, rep string) {
 func (st *stripper) ensureOut(i int) {
 	if st.out == nil {
 		st.out = make([]byte, 0, len(st.s))
+		st.m.hint = 64
 		st.out = append(st.out, st.s[:i]...)
 		st.keep = i
 	}
