@@ -101,3 +101,25 @@ func BenchmarkScan(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScanAdversarial feeds 64 KiB of dense keyword patterns that
+// once made scanning quadratic (every keyword re-reading a long window). Each
+// must stay linear: compare ns/op with clean-10KB times 6.4.
+func BenchmarkScanAdversarial(b *testing.B) {
+	cases := []struct{ name, unit string }{
+		{"jwt-chain", "-eyJaaaaaaaa"},
+		{"pem-headers", "-----BEGIN RSA PRIVATE KEY-----!"},
+		{"gcp-private-key", `"private_key": "-----BEGIN PRIVATE KEY-----`},
+		{"aws-ids", "AKIAAAAAAAAAAAAAAAAA "},
+		{"sk-chain", "sk-"},
+		{"password-assign", "password="},
+		{"db-url", "postgres://u:p@"},
+	}
+	for _, tc := range cases {
+		text := strings.Repeat(tc.unit, (64<<10)/len(tc.unit))
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			cpuMetric(b, func() { Scan(text) })
+		})
+	}
+}

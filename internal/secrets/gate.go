@@ -8,12 +8,20 @@ import (
 // gate is a cheap check at a keyword occurrence that must pass before the
 // rule's regex runs. Gates exist for speed only: a rule's regex must still
 // express the whole format, so a gate may be loose but never stricter than
-// the regex.
-type gate func(text string, kwStart, kwEnd int) bool
+// the regex. A failing gate may return resume > kwStart: the offset before
+// which the rule provably cannot match, so later keywords there are skipped
+// (this keeps dense keyword runs linear).
+type gate func(text string, kwStart, kwEnd int) (pass bool, resume int)
 
 var gates = map[string]gate{
-	"assignment": assignmentGate,
-	"userinfo":   userinfoGate,
+	"assignment": noResume(assignmentGate),
+	"userinfo":   noResume(userinfoGate),
+	"jwt":        jwtGate,
+	"aws-pair":   noResume(awsPairGate),
+}
+
+func noResume(g func(text string, kwStart, kwEnd int) bool) gate {
+	return func(text string, kwStart, kwEnd int) (bool, int) { return g(text, kwStart, kwEnd), 0 }
 }
 
 func lookupGate(name string) (gate, error) {
@@ -23,7 +31,7 @@ func lookupGate(name string) (gate, error) {
 	if g, ok := gates[name]; ok {
 		return g, nil
 	}
-	return nil, fmt.Errorf("unknown gate %q: use assignment, userinfo or leave gate empty", name)
+	return nil, fmt.Errorf("unknown gate %q: use assignment, userinfo, jwt, aws-pair or leave gate empty", name)
 }
 
 // assignmentGate passes when the keyword is the (end of a) key in
@@ -80,6 +88,55 @@ func userinfoGate(text string, kwStart, _ int) bool {
 			return colon
 		case '/', ' ', '\t', '\r', '\n', '"', '\'', '<', '>', '?', '#':
 			return false
+		}
+	}
+	return false
+}
+
+// jwtGate checks the three-segment shape (eyJ… . … . …) in one pass. When
+// the first segment is not followed by a well-formed rest, no token can
+// start inside that segment either (it would end at the same byte), so the
+// rule resumes after it.
+func jwtGate(text string, kwStart, _ int) (bool, int) {
+	const limit = 8 << 10
+	e1 := b64urlRun(text, kwStart, limit)
+	if e1-kwStart < 11 || e1 >= len(text) || text[e1] != '.' {
+		return false, e1
+	}
+	e2 := b64urlRun(text, e1+1, limit)
+	if e2-e1-1 < 2 || e2 >= len(text) || text[e2] != '.' {
+		return false, e1
+	}
+	if e3 := b64urlRun(text, e2+1, limit); e3-e2-1 < 16 {
+		return false, e1
+	}
+	return true, 0
+}
+
+// b64urlRun returns the end of the run of base64url bytes starting at i,
+// reading at most limit bytes.
+func b64urlRun(text string, i, limit int) int {
+	end := min(len(text), i+limit)
+	for ; i < end; i++ {
+		if c := text[i]; !isWord(c) && c != '-' {
+			return i
+		}
+	}
+	return i
+}
+
+// awsPairGate passes when a 40-byte run of base64 characters follows the
+// 20-byte access key id within the rule's reach.
+func awsPairGate(text string, kwStart, _ int) bool {
+	run := 0
+	for i := kwStart + 20; i < len(text) && i < kwStart+240; i++ {
+		c := text[i]
+		if isWord(c) && c != '_' || c == '/' || c == '+' {
+			if run++; run >= 40 {
+				return true
+			}
+		} else {
+			run = 0
 		}
 	}
 	return false

@@ -152,31 +152,27 @@ func lookupExtender(name string) (extender, error) {
 }
 
 // pemBody turns a PEM header match into the span of the key body: from the
-// end of the header to the "-----END" line, or to the end of the base64 run
-// when the block is cut off (a truncated key still leaks).
+// end of the header to its "-----END" line or, when the block is cut off (a
+// truncated key still leaks), to the end of the base64 run. The walk stops
+// at the next "-----BEGIN" too, so many headers cost one pass in total.
 func pemBody(text string, _, hdrEnd int) (int, int, bool) {
 	limit := min(len(text), hdrEnd+maxWindow)
-	rest := text[hdrEnd:limit]
-	var end int
-	if i := strings.Index(rest, "-----END"); i >= 0 {
-		end = hdrEnd + i
-	} else {
-		end = hdrEnd + pemRun(rest)
+	end := limit
+	for i := hdrEnd; i < limit; i++ {
+		c := text[i]
+		if c == '-' && (strings.HasPrefix(text[i:], "-----END") || strings.HasPrefix(text[i:], "-----BEGIN")) || !pemChar(c) {
+			end = i
+			break
+		}
 	}
-	start := hdrEnd
-	start, end = trimPEMSpace(text, start, end)
+	start, end := trimPEMSpace(text, hdrEnd, end)
 	return start, end, end > start
 }
 
-func pemRun(s string) int {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(isWord(c) && c != '_' || c == '+' || c == '/' || c == '=' || c == ':' || c == ',' || c == '-' ||
-			c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\\') {
-			return i
-		}
-	}
-	return len(s)
+// pemChar reports bytes that occur in a PEM body, its headers (Proc-Type,
+// DEK-Info, PGP Version and Comment) and JSON-escaped line breaks.
+func pemChar(c byte) bool {
+	return isWord(c) || strings.IndexByte("+/=:,-.()@ \t\r\n\\", c) >= 0
 }
 
 // trimPEMSpace trims whitespace and JSON-escaped line breaks ("\n", "\r")

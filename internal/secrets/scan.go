@@ -45,8 +45,11 @@ func (st *scanState) keyword(pos int, kw *pfKeyword) {
 		if !r.embedded && wordBefore(st.text, pos) && isWord(st.text[pos]) {
 			continue
 		}
-		if r.gate != nil && !r.gate(st.text, pos, pos+len(kw.lit)) {
-			continue
+		if r.gate != nil {
+			if pass, resume := r.gate(st.text, pos, pos+len(kw.lit)); !pass {
+				st.next[ri] = max(st.next[ri], resume)
+				continue
+			}
 		}
 		if c, end, ok := r.apply(st.text, pos); ok {
 			c.rule = ri
