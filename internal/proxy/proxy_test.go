@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/moat-dev/moat/internal/transport"
@@ -328,19 +329,24 @@ func TestHygiene(t *testing.T) {
 }
 
 func TestProgressKeepsACallAlive(t *testing.T) {
-	h := start(t, &Proxy{Limits: Limits{CallTimeout: 150 * time.Millisecond, MaxCallTime: 10 * time.Second}})
-	h.client.send(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"long","_meta":{"progressToken":"p1"}}}`)
-	h.server.recv()
-	for i := range 4 {
-		time.Sleep(80 * time.Millisecond)
-		note := `{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"p1","progress":` + string(rune('1'+i)) + `}}`
-		h.server.send(note)
-		if got := h.client.recv(); got != note {
-			t.Fatalf("client got %s (the call timed out despite progress?)", got)
+	// synctest: the fake clock makes the timing exact however busy the machine.
+	synctest.Test(t, func(t *testing.T) {
+		h := start(t, &Proxy{Limits: Limits{CallTimeout: 150 * time.Millisecond, MaxCallTime: 500 * time.Millisecond}})
+		h.client.send(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"long","_meta":{"progressToken":"p1"}}}`)
+		h.server.recv()
+		for i := range 4 {
+			time.Sleep(100 * time.Millisecond)
+			note := `{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"p1","progress":` + string(rune('1'+i)) + `}}`
+			h.server.send(note)
+			if got := h.client.recv(); got != note {
+				t.Fatalf("client got %s (the call timed out despite progress?)", got)
+			}
 		}
-	}
-	h.server.send(`{"jsonrpc":"2.0","id":1,"result":{"content":[]}}`)
-	if got := h.client.recv(); got != `{"jsonrpc":"2.0","id":1,"result":{"content":[]}}` {
-		t.Fatalf("client got %s", got)
-	}
+		// The 4th progress (at 400ms) could not restart the clock past
+		// MaxCallTime (500ms), so the call times out at 450ms.
+		time.Sleep(100 * time.Millisecond)
+		if got := h.client.recv(); !strings.Contains(got, `"id":1,"error":{"code":-32002`) {
+			t.Fatalf("client got %s, want a timeout", got)
+		}
+	})
 }
