@@ -217,3 +217,48 @@ func TestDemoShowsFindings(t *testing.T) {
 		}
 	}
 }
+
+// With no PATH and no --home, moat scans the user's home and the current
+// project.
+func TestScanThisMachine(t *testing.T) {
+	wd, _ := os.Getwd()
+	abs, _ := filepath.Abs(filepath.Join(wd, root))
+	ios, _, out, errOut := iostreams.Test()
+	f := &cmdutil.Factory{IO: ios, Now: func() time.Time { return day },
+		HomeDir: filepath.Join(abs, "testdata/homes/linux"), WorkDir: filepath.Join(abs, "testdata/homes/project")}
+	code := cli.Run(f, []string{"scan", "--format", "json", "--fail-on", "none"})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Servers []struct {
+			Source struct{ Scope string } `json:"source"`
+		} `json:"servers"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	scopes := map[string]int{}
+	for _, s := range doc.Servers {
+		scopes[s.Source.Scope]++
+	}
+	if scopes["user"] == 0 || scopes["project"] == 0 {
+		t.Errorf("scopes %v: want user and project servers", scopes)
+	}
+}
+
+func TestTableColour(t *testing.T) {
+	wd, _ := os.Getwd()
+	os.Chdir(root)
+	defer os.Chdir(wd)
+	ios, _, out, _ := iostreams.Test()
+	ios.SetTTY(false, true, false)
+	f := &cmdutil.Factory{IO: ios, Now: func() time.Time { return day }, WorkDir: t.TempDir(), HomeDir: t.TempDir()}
+	cli.Run(f, []string{"scan", "--home", "examples/demo/home"})
+	if !strings.Contains(out.String(), "\x1b[1;35mCRITICAL") {
+		t.Errorf("no colour on a terminal:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "\x1b]") {
+		t.Error("unexpected OSC sequence")
+	}
+}
