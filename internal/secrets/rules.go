@@ -47,7 +47,7 @@ type ruleSchema struct {
 	// (DB_PASSWORD). Without it the keyword must start a word.
 	Embedded bool `yaml:"embedded"`
 	// Gate is a cheap Go check at the keyword that must pass before the
-	// regex runs: assignment or userinfo.
+	// regex runs: assignment, userinfo, jwt or aws-pair (see gate.go).
 	Gate     string   `yaml:"gate"`
 	Extend   string   `yaml:"extend"`
 	Validate []string `yaml:"validate"`
