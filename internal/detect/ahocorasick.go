@@ -85,7 +85,7 @@ func newAutomaton(patterns []string) *automaton {
 
 // scan calls emit(patternID, start, end) for every occurrence of every
 // pattern in text, in order of end position.
-func (a *automaton) scan(text string, emit func(id int32, start, end int)) {
+func (a *automaton) scan(text []byte, emit func(id int32, start, end int)) {
 	row := int32(0)
 	nc := int32(a.nclass)
 	delta, class := a.delta, &a.class

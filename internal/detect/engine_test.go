@@ -23,7 +23,7 @@ func TestAutomatonMatchesNaive(t *testing.T) {
 		}
 		text := b.String()
 		got := map[[3]int]bool{}
-		a.scan(text, func(id int32, s, e int) { got[[3]int{int(id), s, e}] = true })
+		a.scan([]byte(text), func(id int32, s, e int) { got[[3]int{int(id), s, e}] = true })
 		want := map[[3]int]bool{}
 		for id, p := range pats {
 			for i := 0; i+len(p) <= len(text); i++ {

@@ -139,7 +139,7 @@ var byteFlags = func() (t [256]uint8) {
 func (e *Engine) collectHits(st *state) {
 	fold := st.f.fold
 	pats := e.cat.patterns
-	e.cat.ac.scan(string(fold), func(id int32, s, end int) {
+	e.cat.ac.scan(fold, func(id int32, s, end int) {
 		p := &pats[id]
 		if p.boundStart && s > 0 && isWordByte(fold[s-1]) {
 			return
