@@ -171,12 +171,15 @@ func (r *Reader) document(first []byte, auto bool) (Doc, error) {
 	buf := make([]byte, 0, len(first)+1+bufSize)
 	buf = append(buf, first...)
 	buf = append(buf, '\n')
-	rest, err := io.ReadAll(io.LimitReader(r.br, r.max-int64(len(buf))+2))
+	// Read at most one byte more than the cap allows (with room for the
+	// final line ending), so reaching the limit always means "too large":
+	// nothing after the cap is ever silently ignored.
+	rest, err := io.ReadAll(io.LimitReader(r.br, r.max+3-int64(len(buf))))
 	if err != nil {
 		return Doc{}, fmt.Errorf("read %s: %w", r.name, err)
 	}
 	buf = append(buf, rest...)
-	if int64(len(bytes.TrimRight(buf, " \t\r\n"))) > r.max {
+	if int64(len(buf)) > r.max+2 {
 		return Doc{}, r.errorf(start, "%w: the document is larger than %s (--max-size); raise --max-size or split the input into JSON Lines", ErrTooLarge, FormatSize(r.max))
 	}
 	spans, rest0 := splitValues(buf)

@@ -63,6 +63,9 @@ func TestFraming(t *testing.T) {
 		{"document too large", "a.json", "{\n\"a\": \"" + strings.Repeat("x", 40) + "\"}", Options{MaxSize: 32},
 			[]string{"error 1: input exceeds the size limit: the document is larger than 32 B (--max-size); raise --max-size or split the input into JSON Lines"}},
 		{"line exactly at the cap", "s", "[11111]\n", Options{MaxSize: 7}, []string{"1:[11111]"}},
+		{"document exactly at the cap", "a.json", "[\n111]\r\n", Options{MaxSize: 6}, []string{"1:[\n111]"}},
+		{"whitespace cannot hide data past the cap", "a.json", "[\n1]" + strings.Repeat(" ", 40) + "[2]", Options{MaxSize: 8},
+			[]string{"error 1: input exceeds the size limit: the document is larger than 8 B (--max-size); raise --max-size or split the input into JSON Lines"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
