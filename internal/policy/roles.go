@@ -150,8 +150,10 @@ func collectLeaves(root *value) []leaf {
 		switch v.kind {
 		case kString, kNumber:
 			r := inherited
-			if r&RoleData == 0 && v.kind == kString {
+			if r&(RoleData|RoleCommand) == 0 && v.kind == kString {
 				r |= shapeRoles(v.str, inherited == 0)
+			} else if r&RoleCommand != 0 && netaddr.LooksLikeURL(v.str) {
+				r |= RoleURL
 			}
 			out = append(out, leaf{path: path, key: key, value: v.str, roles: r})
 		case kArray:

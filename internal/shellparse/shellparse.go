@@ -54,10 +54,15 @@ type Command struct {
 	Nested *Script
 	// Code is inline interpreter code (python -c, perl -e, node -e …).
 	Code string
+
+	name string // cached Name, set once Argv is final
 }
 
 // Name is the command name: basename, lower case, confusables folded (TR39).
 func (c *Command) Name() string {
+	if c.name != "" {
+		return c.name
+	}
 	if len(c.Argv) == 0 {
 		return ""
 	}
@@ -93,6 +98,8 @@ type Script struct {
 	Tricks []string
 	// Truncated is set when a limit cut the analysis short.
 	Truncated bool
+
+	cmds []*Command // cached Commands
 }
 
 // Text is the de-obfuscated script: every top-level command rendered back,
@@ -109,9 +116,13 @@ func (s *Script) Text() string {
 	return strings.Join(lines, "; ")
 }
 
-// Commands returns every command, nested ones included, depth first.
+// Commands returns every command, nested ones included, depth first. The
+// slice is computed once and shared: do not modify it.
 func (s *Script) Commands() []*Command {
-	var out []*Command
+	if s.cmds != nil {
+		return s.cmds
+	}
+	out := make([]*Command, 0, 8)
 	var walk func(*Script, int)
 	walk = func(s *Script, d int) {
 		if s == nil || d > MaxDepth+1 {
@@ -128,6 +139,7 @@ func (s *Script) Commands() []*Command {
 		}
 	}
 	walk(s, 0)
+	s.cmds = out
 	return out
 }
 

@@ -26,6 +26,7 @@ func (p *parser) finish(c *Command) {
 	if len(c.Argv) == 0 {
 		return
 	}
+	c.name = CommandName(c.Argv[0])
 	args := c.Argv[1:]
 	switch name := c.Name(); {
 	case isShell(name):
