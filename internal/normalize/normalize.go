@@ -233,13 +233,14 @@ func (t *Text) OriginalSpan(foldStart, foldEnd int) (start, end int) {
 
 func (t *Text) foldToOriginal(f int, end bool) int {
 	f = min(max(f, 0), len(t.Fold))
-	if end {
-		v := t.fold.atEnd(f, len(t.Visible))
-		s := t.nfkc.atEnd(v, t.strippedLen())
-		return t.strip.atEnd(s, len(t.Original))
-	}
+	// The fold and NFKC stages rewrite runs (their points mark where a run's
+	// length changed), so both ends map to the end of the run. Only the strip
+	// stage deletes; there an end maps before the deleted content.
 	v := t.fold.at(f, len(t.Visible))
 	s := t.nfkc.at(v, t.strippedLen())
+	if end {
+		return t.strip.atEnd(s, len(t.Original))
+	}
 	return t.strip.at(s, len(t.Original))
 }
 
