@@ -262,13 +262,14 @@ func (e *Engine) hiddenRule(out []finding.Finding, r *Rule, t *Target, runs []hi
 }
 
 // instructions re-scans hidden text and returns the poisoning/injection
-// findings of at least medium severity found in it.
+// findings found in it. Weak signals count here: text that was hidden from
+// the user and still speaks to the model is suspicious by itself.
 func (e *Engine) instructions(t *Target, text string) []finding.Finding {
 	inner := *t
 	inner.Identifier = false
 	var keep []finding.Finding
 	for _, f := range e.scan(&inner, text, 1) {
-		if f.Severity >= finding.Medium && (f.Category == finding.CatToolPoisoning || f.Category == finding.CatPromptInjection) {
+		if f.Severity >= finding.Low && (f.Category == finding.CatToolPoisoning || f.Category == finding.CatPromptInjection) {
 			keep = append(keep, f)
 		}
 	}
