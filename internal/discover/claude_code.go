@@ -84,7 +84,7 @@ func claudeState(c Candidate, data []byte) Result {
 	if m := root.get("mcpServers"); m != nil && looksLikeServerMap(m) {
 		addServerMap(&r, c, m, "")
 	}
-	claudeApprovals(&r, c, root, "")
+	claudeApprovals(&r, c, root)
 	projects := root.get("projects")
 	if projects == nil || projects.kind != kObj {
 		return r
@@ -97,13 +97,13 @@ func claudeState(c Candidate, data []byte) Result {
 		}
 		pc := c
 		pc.Scope, pc.Project = inventory.ScopeLocal, dir
-		claudeApprovals(&r, pc, p, dir)
+		claudeApprovals(&r, pc, p)
 	}
 	return r
 }
 
 // claudeApprovals records the keys that approve project .mcp.json servers.
-func claudeApprovals(r *Result, c Candidate, obj *node, _ string) {
+func claudeApprovals(r *Result, c Candidate, obj *node) {
 	if obj == nil {
 		return
 	}
@@ -123,7 +123,7 @@ func claudeSettings(c Candidate, data []byte) Result {
 	if root == nil || root.kind != kObj {
 		return r
 	}
-	claudeApprovals(&r, c, root, "")
+	claudeApprovals(&r, c, root)
 	perms := root.get("permissions")
 	if perms == nil || perms.kind != kObj {
 		return r

@@ -79,12 +79,15 @@ func (s *ServerSpec) Remote() bool { return s.URL != "" && s.Transport != Stdio 
 
 // Argv returns the command line as a list: Command then Args. When Args is
 // empty and Command holds a whole command line ("npx -y pkg"), it is split
-// the way a POSIX shell splits words (quotes honoured, nothing expanded).
+// the way a POSIX shell splits words (quotes honoured, nothing expanded),
+// unless it holds a backslash, as Windows paths do.
 func (s *ServerSpec) Argv() []string {
 	if s.Command == "" {
 		return nil
 	}
-	if len(s.Args) == 0 && strings.ContainsAny(s.Command, " \t") {
+	// A backslash means a Windows path ("C:\Program Files\x.exe"), which
+	// must stay whole.
+	if len(s.Args) == 0 && strings.ContainsAny(s.Command, " \t") && !strings.Contains(s.Command, `\`) {
 		if w := SplitWords(s.Command); len(w) > 0 {
 			return w
 		}

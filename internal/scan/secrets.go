@@ -179,11 +179,9 @@ func envName(name string) string {
 
 // urlSecrets flags credentials in a remote server's URL.
 func (c *checker) urlSecrets(s *inventory.ServerSpec) {
-	u, ok := netaddr.ParseURL(s.URL)
-	if !ok {
+	if _, ok := netaddr.ParseURL(s.URL); !ok {
 		return
 	}
-	_ = u
 	if i := strings.Index(s.URL, "://"); i >= 0 {
 		rest := s.URL[i+3:]
 		if at := strings.Index(rest, "@"); at >= 0 && at < strings.IndexAny(rest+"/", "/?#") {
