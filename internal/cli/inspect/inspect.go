@@ -25,6 +25,9 @@ type Options struct {
 	Server  string
 	MaxSize string
 	Input   string
+	// StrictInput makes any input error exit 2 even when other documents
+	// were read.
+	StrictInput bool
 }
 
 // config is Options validated.
@@ -35,6 +38,7 @@ type config struct {
 	server  string
 	maxSize int64
 	mode    jsonin.Mode
+	strict  bool
 }
 
 // newScanner builds the detection engine; tests replace it.
@@ -62,7 +66,8 @@ A file holds one JSON document (pretty-printed or not) or JSON Lines (one
 document per line). With no FILE, or with -, stdin is read.
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above --fail-on,
-2 usage error or no readable document, 3 internal failure.`,
+2 usage error or no readable document (or any unreadable one with
+--strict-input), 3 internal failure.`,
 		Example: `  moat inspect tools.json
   moat inspect --format json session.jsonl > findings.json
   moat inspect --format sarif --fail-on medium captures/*.json > moat.sarif
@@ -78,11 +83,12 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above --fail-on,
 	fl.StringVar(&o.Server, "server", "", "server name to report (default: the serverInfo.name the input declares)")
 	fl.StringVar(&o.MaxSize, "max-size", "16MiB", "largest line or document read, e.g. 512KiB, 64MiB")
 	fl.StringVar(&o.Input, "input", "auto", "input framing: auto, json (one document per file) or jsonl (one per line)")
+	fl.BoolVar(&o.StrictInput, "strict-input", false, "exit 2 after the report when any line or document could not be read")
 	return cmd
 }
 
 func (o *Options) validate(f *cmdutil.Factory) (config, error) {
-	c := config{format: o.Format, server: o.Server}
+	c := config{format: o.Format, server: o.Server, strict: o.StrictInput}
 	if !contains(report.Formats, o.Format) {
 		return c, cmdutil.Usagef("unknown --format %q: use %s", o.Format, strings.Join(report.Formats, ", "))
 	}

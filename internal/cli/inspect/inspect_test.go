@@ -94,6 +94,8 @@ func TestInspect(t *testing.T) {
 		{"empty stdin", []string{"-"}, "\n\n", false, 2},
 		{"max-size", []string{"--max-size", "100", "testdata/session.jsonl"}, "", false, 0},
 		{"document over max-size", []string{"--max-size", "100", "testdata/tools.json"}, "", false, 2},
+		{"strict input", []string{"--strict-input", "testdata/session.jsonl"}, "", false, 2},
+		{"strict input clean", []string{"--strict-input", "testdata/clean.json"}, "", false, 0},
 		{"forced jsonl", []string{"--input", "jsonl", "testdata/tools.json"}, "", false, 2},
 	}
 	for _, tc := range tests {

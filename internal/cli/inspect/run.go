@@ -75,6 +75,9 @@ func run(f *cmdutil.Factory, o *Options) error {
 	if err := report.Write(f.IO.Out, res.findings, opts); err != nil {
 		return fmt.Errorf("write the report: %w", err)
 	}
+	if c.strict && res.nerrors > 0 {
+		return cmdutil.Usagef("%d input error(s) with --strict-input: part of the input was not inspected", res.nerrors)
+	}
 	if finding.AtOrAbove(res.findings, c.failOn) > 0 {
 		return cmdutil.ErrFindings
 	}
