@@ -8,7 +8,8 @@ import (
 )
 
 // Padding thresholds: a whitespace run with this many line breaks, or this
-// many horizontal blanks on one line, pushes text out of view.
+// many columns of blanks on one line (a tab counts 8), pushes text out of
+// view.
 const (
 	padLines = 12
 	padCols  = 120
@@ -123,8 +124,10 @@ func (f *folder) space(i int) int {
 		c := v[j]
 		size := 1
 		switch {
-		case c == ' ' || c == '\t':
+		case c == ' ':
 			cols++
+		case c == '\t':
+			cols += 8
 		case c == '\n' || c == '\r' || c == '\v' || c == '\f':
 			if c != '\r' {
 				nl++

@@ -89,6 +89,8 @@ func TestHiddenKinds(t *testing.T) {
 			[]Hidden{{Kind: HiddenPadding, Offset: 2, Count: 30}}},
 		{"padding with spaces", "ok" + strings.Repeat(" ", 200) + "tail", "ok" + strings.Repeat(" ", 200) + "tail",
 			[]Hidden{{Kind: HiddenPadding, Offset: 2, Count: 200}}},
+		{"padding with tabs", "ok" + strings.Repeat("\t", 20) + "tail", "ok" + strings.Repeat("\t", 20) + "tail",
+			[]Hidden{{Kind: HiddenPadding, Offset: 2, Count: 20}}},
 		{"short indentation is not padding", "a\n" + strings.Repeat(" ", 40) + "b\n\n\nc", "a\n" + strings.Repeat(" ", 40) + "b\n\n\nc", nil},
 		{"invalid UTF-8 replaced", "a\xffb", "a\ufffdb", nil},
 		{"BOM at start is not recorded", "\ufeffhello", "hello", nil},
