@@ -49,7 +49,56 @@ func (p *parser) finish(c *Command) {
 		}
 	case isInterpreter(name):
 		c.Code = inlineCode(args)
+		if calls := shellCalls(c.Code); calls != "" {
+			c.Nested = p.nest(calls, name+" system()")
+		}
 	}
+}
+
+// shellCallNames are interpreter functions that run a shell command line.
+var shellCallNames = []string{"system(", "popen(", "os.system(", "subprocess.run(", "subprocess.call(", "subprocess.Popen(",
+	"check_output(", "check_call(", "execSync(", "spawnSync(", "exec(", "shell_exec(", "passthru(", "proc_open(", "`"}
+
+// shellCalls extracts the string literals passed to shell-running functions
+// in inline interpreter code (python -c 'import os; os.system("rm -rf /")')
+// and joins them into one script.
+func shellCalls(code string) string {
+	if code == "" || len(code) > MaxInput {
+		return ""
+	}
+	var out []string
+	for _, fn := range shellCallNames {
+		for off := 0; off < len(code) && len(out) < 8; {
+			i := strings.Index(code[off:], fn)
+			if i < 0 {
+				break
+			}
+			j := off + i + len(fn)
+			off = j
+			for j < len(code) && (code[j] == ' ' || code[j] == '[' || code[j] == '(') {
+				j++
+			}
+			if fn == "`" {
+				j--
+			}
+			if j >= len(code) || !strings.ContainsRune(`'"`+"`", rune(code[j])) {
+				continue
+			}
+			q := code[j]
+			end := j + 1
+			for end < len(code) && code[end] != q {
+				if code[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			if end <= len(code) {
+				out = append(out, unescape(code[j+1:min(end, len(code))]))
+				off = end + 1
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func (p *parser) nest(src, origin string) *Script {
