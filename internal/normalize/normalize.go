@@ -204,6 +204,18 @@ func (t *Text) VisibleToOriginal(v int) int {
 	return t.strip.at(t.nfkc.at(v, t.strippedLen()), len(t.Original))
 }
 
+// VisibleSpan maps the byte range [start, end) of Visible to a byte range
+// of Original, like OriginalSpan does for Fold: the end stops at the end of
+// the last character, before hidden content that follows it.
+func (t *Text) VisibleSpan(start, end int) (int, int) {
+	start = min(max(start, 0), len(t.Visible))
+	end = min(max(end, start), len(t.Visible))
+	a := t.strip.at(t.nfkc.at(start, t.strippedLen()), len(t.Original))
+	b := t.strip.atEnd(t.nfkc.at(end, t.strippedLen()), len(t.Original))
+	a, b = runeStart(t.Original, a), runeEnd(t.Original, b)
+	return a, max(a, b)
+}
+
 func (t *Text) strippedLen() int {
 	if !t.nfkc.used() {
 		return len(t.Visible)

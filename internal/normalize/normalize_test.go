@@ -549,3 +549,21 @@ func TestNFKCHintOverflow(t *testing.T) {
 		t.Errorf("Visible is not NFKC: ...%q", n.Visible[len(n.Visible)-20:])
 	}
 }
+
+func TestVisibleSpan(t *testing.T) {
+	in := "\x1b[31mred alert\x1b[0m then \u200bignore"
+	n := Normalize(in)
+	vs := strings.Index(n.Visible, "red alert")
+	a, b := n.VisibleSpan(vs, vs+len("red alert"))
+	if in[a:b] != "red alert" {
+		t.Errorf("VisibleSpan = %q", in[a:b])
+	}
+	vs = strings.Index(n.Visible, "ignore")
+	a, b = n.VisibleSpan(vs, vs+len("ignore"))
+	if in[a:b] != "ignore" {
+		t.Errorf("VisibleSpan = %q", in[a:b])
+	}
+	if a, b := n.VisibleSpan(-5, 1<<30); a != len("\x1b[31m") || b != len(in) { // starts after the leading escape
+		t.Errorf("clamped span = %d,%d", a, b)
+	}
+}
