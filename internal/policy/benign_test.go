@@ -14,7 +14,7 @@ func TestBenignDevCommands(t *testing.T) {
 		"grep -rn 'TODO' --include='*.go' .", "make -j4", "cargo test --release", "curl -fsSL https://api.github.com/rate_limit",
 		"git diff HEAD~1 -- internal/", "git fetch origin && git rebase origin/main", "chmod 755 ./bin/tool", "mkdir -p build && cd build && cmake ..",
 		"export PATH=$PATH:/usr/local/go/bin", "for f in *.md; do wc -l \"$f\"; done", "jq '.dependencies' package.json",
-		"pip install -r requirements.txt", "node -e 'console.log(process.version)'", "psql -c 'select 1'", "ls /etc/ssh/sshd_config.d",
+		"pip install -r requirements.txt", "node -e 'console.log(process.version)'", "psql -c 'select 1'", "ls /etc/ssh/sshd_config.d", "ls *", "cat *", "wc -l */*", "ls -d .*",
 	} {
 		d := e.Evaluate(withNow(Request{Client: "claude", Server: Server{Name: "builtin"}, Tool: Tool{Name: "Bash"}, Arguments: []byte(`{"command":` + jsonString(cmd) + `}`)}), nil)
 		if d.Action != Allow {

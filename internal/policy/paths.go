@@ -124,7 +124,7 @@ func CredentialPath(p string) string {
 	comps := strings.Split(strings.TrimPrefix(strings.TrimPrefix(lp, "~"), "/"), "/")
 	if hasGlob(lp) {
 		for i, c := range comps {
-			if hasGlob(c) {
+			if hasGlob(c) && literalLen(c) >= 3 { // "*" and ".*" match everything: not evidence
 				for _, n := range credGlobNames {
 					if ok, _ := path.Match(c, n); ok {
 						comps[i] = n
@@ -206,4 +206,21 @@ func matchSegs(pat, segs []string, depth int) bool {
 		pat, segs = pat[1:], segs[1:]
 	}
 	return len(segs) == 0
+}
+
+// literalLen counts the characters of a glob component that are not
+// wildcards or bracket expressions.
+func literalLen(c string) int {
+	n, inClass := 0, false
+	for i := 0; i < len(c); i++ {
+		switch {
+		case c[i] == '[':
+			inClass = true
+		case c[i] == ']':
+			inClass = false
+		case !inClass && c[i] != '*' && c[i] != '?':
+			n++
+		}
+	}
+	return n
 }
