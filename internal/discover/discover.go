@@ -181,7 +181,7 @@ func Locators() []Locator {
 	return []Locator{
 		claudeCode{}, claudeDesktop{}, cursor{}, vscode{id: "vscode"}, vscode{id: "vscode-insiders"},
 		windsurf(), gemini{}, codex{}, opencode{}, cline{}, roo{}, continueDev{}, zed{}, kiro{},
-		amazonQ(), copilotCLI(),
+		amazonQ(), copilotCLI(), qwenCode(), lmStudio(), amp(), crush(), factoryDroid(), junie(),
 	}
 }
 

@@ -47,6 +47,13 @@ var fileRules = []fileRule{
 	{"/.aws/amazonq/mcp.json", "amazon-q", "", inventory.ScopeUser},
 	{"/.amazonq/mcp.json", "amazon-q", "", inventory.ScopeProject},
 	{"/mcp-config.json", "copilot-cli", "", inventory.ScopeUser},
+	{"/.qwen/settings.json", "qwen-code", "", inventory.ScopeProject},
+	{"/.lmstudio/mcp.json", "lm-studio", "", inventory.ScopeUser},
+	{"/amp/settings.json", "amp", "", inventory.ScopeUser},
+	{"/crush.json", "crush", "", inventory.ScopeProject},
+	{"/.crush.json", "crush", "", inventory.ScopeProject},
+	{"/.factory/mcp.json", "factory-droid", "", inventory.ScopeProject},
+	{"/.junie/mcp/mcp.json", "junie", "", inventory.ScopeProject},
 	{"/.mcp.json", "claude-code", ccMCP, inventory.ScopeProject},
 }
 

@@ -14,6 +14,7 @@ import (
 var projectScoped = map[string]bool{
 	"claude-code": true, "cursor": true, "vscode": true, "gemini-cli": true, "codex": true,
 	"opencode": true, "roo-code": true, "zed": true, "kiro": true, "amazon-q": true, "continue": true,
+	"qwen-code": true, "amp": true, "crush": true, "factory-droid": true, "junie": true,
 }
 
 // enablement checks how widely servers are enabled.
