@@ -13,7 +13,20 @@ import (
 // random texts built from the patterns' own bytes.
 func TestAutomatonMatchesNaive(t *testing.T) {
 	pats := []string{"he", "she", "his", "hers", "ignore", "ignore previous", "忽略", "略之", "a", "aa"}
-	a := newAutomaton(pats)
+	small := newAutomaton(pats)
+	// The same automaton with 32-bit entries, the layout used past 32767 states.
+	wide := *small
+	wide.d32 = make([]uint32, len(small.d16))
+	for i, v := range small.d16 {
+		wide.d32[i] = uint32(v)
+	}
+	wide.d16 = nil
+	for _, a := range []*automaton{small, &wide} {
+		checkAutomaton(t, a, pats)
+	}
+}
+
+func checkAutomaton(t *testing.T, a *automaton, pats []string) {
 	rng := rand.New(rand.NewSource(1))
 	alphabet := []string{"h", "e", "s", "i", "r", "a", " ", "ignore", "previous", "忽略", "之", "x"}
 	for n := 0; n < 300; n++ {
