@@ -205,7 +205,7 @@ func (e *Engine) hiddenFindings(st *state, out []finding.Finding, t *Target, tex
 		if !e.enabled[i] || len(r.hidden) == 0 || r.ctxMask&(1<<t.Context) == 0 {
 			continue
 		}
-		out = e.hiddenRule(out, r, t, runs, chain)
+		out = e.hiddenRule(out, r, t, runs, chain, n.BidiReordered)
 	}
 	for _, d := range n.Decoded {
 		if inner := e.instructions(t, d.Text); inner != nil {
@@ -215,7 +215,7 @@ func (e *Engine) hiddenFindings(st *state, out []finding.Finding, t *Target, tex
 	return out
 }
 
-func (e *Engine) hiddenRule(out []finding.Finding, r *Rule, t *Target, runs []hiddenRun, chain int) []finding.Finding {
+func (e *Engine) hiddenRule(out []finding.Finding, r *Rule, t *Target, runs []hiddenRun, chain int, reordered bool) []finding.Finding {
 	total, first := 0, -1
 	var instr []string
 	for k, h := range runs {
@@ -246,6 +246,9 @@ func (e *Engine) hiddenRule(out []finding.Finding, r *Rule, t *Target, runs []hi
 	ev := fmt.Sprintf("%d %s character(s) at byte %d", total, h.kind, h.offset)
 	if h.text != "" {
 		ev = fmt.Sprintf("%s at byte %d: %q", h.kind, h.offset, clip(h.text, 160))
+	}
+	if h.kind == string(normalize.HiddenBidi) && reordered {
+		sev = max(sev, finding.Medium) // the displayed order differs from the logical one
 	}
 	if h.kind == string(normalize.HiddenVariation) && h.text != "" {
 		sev = max(sev, finding.High) // bytes smuggled in variation selectors
