@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -422,4 +423,31 @@ func BenchmarkAuditAppend(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func FuzzRedactArgs(f *testing.F) {
+	for _, s := range []string{`{"a":"secret","b":[1,2,{"c":null}]}`, `"x"`, `[`, ``, `{"a":1}{"b":2}`, `{"k":"\u0000"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		out := Redactor{}.Args(raw)
+		if len(bytes.TrimSpace(raw)) == 0 {
+			if out != nil {
+				t.Fatalf("empty input gave %s", out)
+			}
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("not JSON: %s", out)
+		}
+		var v any
+		if json.Unmarshal(raw, &v) == nil {
+			if s, ok := v.(string); ok && len(raw) <= maxArgsIn {
+				want := fmt.Sprintf(`"<redacted:%d chars>"`, utf8.RuneCountInString(s))
+				if string(out) != want {
+					t.Fatalf("string %q stored as %s, want %s", s, out, want)
+				}
+			}
+		}
+	})
 }

@@ -154,20 +154,6 @@ const grantCols = `id, server, tool, where_expr, args_hash, session_id, once, us
 // activeWhere selects grants in force at the bound time.
 const activeWhere = `revoked = 0 AND used = 0 AND (expires = 0 OR expires > ?)`
 
-// ActiveGrants returns the grants in force at now: not revoked, not used up,
-// not expired. Ordered by creation time.
-func (d *DB) ActiveGrants(ctx context.Context, now time.Time) ([]policy.Grant, error) {
-	recs, err := d.queryGrants(ctx, `SELECT `+grantCols+` FROM grants WHERE `+activeWhere+` ORDER BY created, rowid`, ts(now))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]policy.Grant, len(recs))
-	for i, r := range recs {
-		out[i] = r.Grant
-	}
-	return out, nil
-}
-
 // ListGrants returns the grants in force at now, or every stored grant when
 // all is set, oldest first.
 func (d *DB) ListGrants(ctx context.Context, all bool, now time.Time) ([]GrantRecord, error) {

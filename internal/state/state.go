@@ -77,8 +77,9 @@ func (o Options) defaultGrant() time.Duration {
 
 // DB is an open state database. It is safe for concurrent use.
 type DB struct {
-	sql  *sql.DB
-	opts Options
+	sql   *sql.DB
+	opts  Options
+	cache grantCache
 }
 
 // OpenDir opens (creating if needed) the database in moat's state directory
@@ -174,7 +175,10 @@ func isBusy(err error) bool {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.sql.Close() }
+func (d *DB) Close() error {
+	d.cache.close()
+	return d.sql.Close()
+}
 
 // tx runs fn in one immediate (write-locked) transaction, retried whole
 // while SQLite reports the database busy beyond the busy timeout's reach.

@@ -393,3 +393,61 @@ func BenchmarkActiveGrants(b *testing.B) {
 		}
 	}
 }
+
+// TestGrantCacheSeesOtherHandles checks that the in-memory grant cache
+// notices commits made through another handle (as by another process).
+func TestGrantCacheSeesOtherHandles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	a, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	count := func() int {
+		t.Helper()
+		gs, err := a.ActiveGrants(ctx, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(gs)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("start: %d", n)
+	}
+	g, err := b.AddGrant(ctx, policy.Grant{Server: "s", Once: true, Created: t0, Expires: t0.Add(time.Hour)}, GrantMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("after add through b: %d", n)
+	}
+	if err := b.ConsumeOnce(ctx, g.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("after consume through b: %d", n)
+	}
+	g2, _ := b.AddGrant(ctx, policy.Grant{Server: "s", Created: t0, Expires: t0.Add(time.Hour)}, GrantMeta{})
+	if n := count(); n != 1 {
+		t.Fatalf("after second add: %d", n)
+	}
+	if err := b.RevokeGrant(ctx, g2.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("after revoke through b: %d", n)
+	}
+	// The cached slice is not shared with callers.
+	a.AddGrant(ctx, policy.Grant{Server: "s", Created: t0, Expires: t0.Add(time.Hour)}, GrantMeta{})
+	gs, _ := a.ActiveGrants(ctx, t0)
+	gs[0].Server = "mutated"
+	if again, _ := a.ActiveGrants(ctx, t0); again[0].Server != "s" {
+		t.Fatal("caller mutation leaked into the cache")
+	}
+}
