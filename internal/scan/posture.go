@@ -90,6 +90,7 @@ func (c *checker) claudeAllow(st inventory.Setting, v string) {
 		c.addSetting(st, "tool-grant", finding.Low,
 			fmt.Sprintf("tool %q of server %q runs without asking, permanently", tool, server),
 			"keep permanent grants for read-only tools; approve writes per session")
+		c.out[len(c.out)-1].Location.Tool = tool
 	}
 }
 
@@ -154,6 +155,7 @@ func (c *checker) allowList(st inventory.Setting, sep, what string) {
 	c.addSetting(st, "tool-grant", finding.Low,
 		fmt.Sprintf("%s runs %q without asking, permanently", what, v),
 		"keep permanent grants for read-only tools")
+	c.out[len(c.out)-1].Location.Tool = tool
 }
 
 // autoApprove grades per-server approval lists (Cline, Roo Code, Kiro).

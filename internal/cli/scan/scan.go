@@ -38,9 +38,10 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Use:   "scan [PATH...]",
 		Short: "Find the MCP servers your AI clients can start and check their configuration",
 		Long: "Scan reads the MCP configuration of Claude Code, Claude Desktop, Cursor, VS Code,\n" +
-			"Windsurf, Gemini CLI, Codex, opencode, Cline, Roo Code, Continue, Zed, Kiro, Amazon Q\n" +
-			"and GitHub Copilot CLI, and checks it without starting any server: typosquatted and\n" +
-			"unpinned packages, secrets in configs, plaintext transports, permissions that never ask.\n\n" +
+			"Windsurf, Gemini CLI, Codex, opencode, Cline, Roo Code, Continue, Zed, Kiro, Amazon Q,\n" +
+			"GitHub Copilot CLI and more, and checks it without starting any server: typosquatted\n" +
+			"and unpinned packages, secrets in configs, plaintext transports, permissions that never\n" +
+			"ask. See docs/scan.md.\n\n" +
 			"With no PATH it scans this machine: your home directory and the current project.\n" +
 			"Each PATH is a configuration file or a project directory.",
 		Example: "  moat scan\n  moat scan --format sarif > moat.sarif\n  moat scan .mcp.json ~/work/app\n  moat scan --home examples/demo/home",
