@@ -152,6 +152,9 @@ type decoder struct {
 	lim     Limits
 	strings int
 	values  int
+	// scratch stacks for object members and array items being decoded
+	members []Member
+	items   []Node
 	// line is the line at byte offset off.
 	line int
 	off  int64
@@ -207,8 +210,13 @@ func (d *decoder) value(depth int) (Node, error) {
 	}
 }
 
+// object and array collect children on shared scratch stacks and copy them
+// out once, so each container costs one exactly-sized allocation instead of
+// a chain of slice growths.
 func (d *decoder) object(depth, line int) (Node, error) {
 	n := Node{Kind: Object, Line: line}
+	mark := len(d.members)
+	defer func() { d.members = d.members[:mark] }()
 	for d.dec.PeekKind() != '}' {
 		tok, err := d.dec.ReadToken()
 		if err != nil {
@@ -221,25 +229,35 @@ func (d *decoder) object(depth, line int) (Node, error) {
 		if m.Value, err = d.value(depth + 1); err != nil {
 			return Node{}, err
 		}
-		n.Members = append(n.Members, m)
+		d.members = append(d.members, m)
 	}
 	if _, err := d.dec.ReadToken(); err != nil {
 		return Node{}, d.wrap(err)
+	}
+	if k := len(d.members) - mark; k > 0 {
+		n.Members = make([]Member, k)
+		copy(n.Members, d.members[mark:])
 	}
 	return n, nil
 }
 
 func (d *decoder) array(depth, line int) (Node, error) {
 	n := Node{Kind: Array, Line: line}
+	mark := len(d.items)
+	defer func() { d.items = d.items[:mark] }()
 	for d.dec.PeekKind() != ']' {
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return Node{}, err
 		}
-		n.Items = append(n.Items, v)
+		d.items = append(d.items, v)
 	}
 	if _, err := d.dec.ReadToken(); err != nil {
 		return Node{}, d.wrap(err)
+	}
+	if k := len(d.items) - mark; k > 0 {
+		n.Items = make([]Node, k)
+		copy(n.Items, d.items[mark:])
 	}
 	return n, nil
 }

@@ -33,7 +33,12 @@ type seg struct {
 type path []seg
 
 func (p path) render(suffix string) string {
+	n := len(suffix)
+	for _, s := range p {
+		n += len(s.key) + 6
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for i, s := range p {
 		switch s.kind {
 		case segIndex:
