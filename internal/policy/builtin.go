@@ -93,6 +93,7 @@ var analyzers = map[string]analyzer{
 	"sql-destructive":       sqlDestructive,
 	"sql-production-write":  sqlProductionWrite,
 	"exfil-after-taint":     exfilAfterTaint,
+	"identifier-injection":  identifierInjection,
 }
 
 // Builtins returns the built-in rules (parsed once).
@@ -149,6 +150,7 @@ func shellCredential(x *evalCtx) (string, bool) {
 				if _, v, ok := strings.Cut(w, "="); ok && strings.HasPrefix(w, "-") {
 					w = v
 				}
+				w = strings.TrimPrefix(w, "@") // curl -d @file, -T @file
 				if what := CredentialPath(CleanPath(w, x.home)); what != "" {
 					return fmt.Sprintf("argument %s runs %s, which touches %s (%s)", argName(sr.leaf), showValue(c.String()), showValue(w), what), true
 				}
@@ -296,6 +298,19 @@ func exfilAfterTaint(x *evalCtx) (string, bool) {
 	for _, u := range x.urls() {
 		if u.url.Scheme == "http" || u.url.Scheme == "https" || u.url.Scheme == "ws" || u.url.Scheme == "wss" || u.url.Scheme == "ftp" {
 			return prefix + fmt.Sprintf("argument %s sends a request to %s", argName(u.leaf), showValue(u.url.Raw)), true
+		}
+	}
+	return "", false
+}
+
+func identifierInjection(x *evalCtx) (string, bool) {
+	for i := range x.leaves {
+		l := &x.leaves[i]
+		if l.roles&(RoleCommand|RoleQuery|RoleData|RolePath|RoleURL) != 0 || !identKey(l.key) {
+			continue
+		}
+		if why := injectionIn(l.value); why != "" {
+			return fmt.Sprintf("argument %s should be a plain identifier but is %s: it %s (argument injection into a command line or query)", argName(l), showValue(l.value), why), true
 		}
 	}
 	return "", false

@@ -152,6 +152,9 @@ func collectLeaves(root *value) []leaf {
 			r := inherited
 			if r&(RoleData|RoleCommand) == 0 && v.kind == kString {
 				r |= shapeRoles(v.str, inherited == 0)
+				if r&RoleCommand == 0 && looksLikeInjection(v.str) {
+					r |= RoleCommand // "/proj/$(curl …|sh)" in a path: aimed at a server that shells out
+				}
 			} else if r&RoleCommand != 0 && netaddr.LooksLikeURL(v.str) {
 				r |= RoleURL
 			}
@@ -230,3 +233,48 @@ func shellQuote(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// looksLikeInjection reports a value with shell command syntax — a
+// substitution, or a separator followed by more text — and a shell
+// trigger word.
+func looksLikeInjection(s string) bool {
+	if !strings.Contains(s, "$(") && !strings.Contains(s, "`") && !strings.ContainsAny(s, ";|&\n") {
+		return false
+	}
+	return looksLikeShell(s)
+}
+
+// identWords are member-name words for values that should be plain
+// identifiers (names, ids, refs, namespaces …).
+var identWords = map[string]bool{"name": true, "id": true, "number": true, "table": true, "resource": true, "namespace": true,
+	"pod": true, "branch": true, "ref": true, "repo": true, "repository": true, "tag": true, "port": true, "type": true,
+	"kind": true, "user": true, "username": true, "owner": true, "org": true, "project": true, "database": true, "db": true,
+	"schema": true, "column": true, "field": true, "key": true, "label": true, "container": true, "service": true,
+	"deployment": true, "image": true, "version": true, "channel": true, "bucket": true, "region": true, "zone": true, "index": true}
+
+// identKey reports whether a member name names an identifier.
+func identKey(k string) bool {
+	words := splitKey(k)
+	return len(words) > 0 && identWords[words[len(words)-1]]
+}
+
+// injectionIn describes what makes an identifier value unsafe to pass on
+// to a command line or query, or "".
+func injectionIn(v string) string {
+	for _, c := range []string{";", "|", "&", "`", "$(", "${", "\n", "\r", "\x00", ">", "<"} {
+		if strings.Contains(v, c) {
+			return "contains " + strconv.Quote(c)
+		}
+	}
+	for i := 0; i+1 < len(v); i++ {
+		if v[i] == '-' && (i == 0 || v[i-1] == ' ' || v[i-1] == '\t') && (isAlnum(v[i+1]) || v[i+1] == '-') {
+			return "carries a command-line option"
+		}
+	}
+	if strings.Contains(v, "--") || strings.Contains(v, "/*") || strings.Contains(v, "' ") || strings.Contains(v, "'=") {
+		return "contains query syntax"
+	}
+	return ""
+}
+
+func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }

@@ -41,7 +41,7 @@ func (p *parser) run() {
 		}
 		c := p.peek(0)
 		switch {
-		case c == '#' && p.cur == nil:
+		case c == '#': // a comment starts at the beginning of a word
 			for !p.eof() && p.peek(0) != '\n' {
 				p.pos++
 			}
