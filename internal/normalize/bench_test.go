@@ -5,6 +5,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 const englishPara = "The tool reads a file from the workspace and returns its contents as plain text. " +
@@ -70,6 +71,29 @@ func BenchmarkJSONUnmarshal10KB(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkNormalizeVsJSON interleaves Normalize and json.Unmarshal of the
+// same text wrapped as a tool result, so machine load hits both alike, and
+// reports Normalize's time as a multiple of json.Unmarshal's ("x-json").
+func BenchmarkNormalizeVsJSON(b *testing.B) {
+	for _, in := range benchInputs() {
+		doc, _ := json.Marshal(map[string]any{"content": []map[string]string{{"type": "text", "text": in.in}}})
+		b.Run(in.name, func(b *testing.B) {
+			var tn, tj time.Duration
+			for b.Loop() {
+				s := time.Now()
+				_ = Normalize(in.in)
+				m := time.Now()
+				var v any
+				if err := json.Unmarshal(doc, &v); err != nil {
+					b.Fatal(err)
+				}
+				tn, tj = tn+m.Sub(s), tj+time.Since(m)
+			}
+			b.ReportMetric(float64(tn)/float64(tj), "x-json")
+		})
+	}
 }
 
 // cpuTime returns the process's user+system CPU time in nanoseconds.

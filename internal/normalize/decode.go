@@ -48,10 +48,13 @@ func (d *decoder) scan(v string, i, k int) {
 		d.escapes(v, i, k)
 		return
 	}
-	for p := i; p < k && !d.full(); {
+	for p := i; p < k; {
 		if !isB64(v[p]) {
 			p++
 			continue
+		}
+		if d.full() {
+			return
 		}
 		q := p
 		for q < k && isB64(v[q]) {

@@ -32,6 +32,7 @@ type folder struct {
 	rs       []rune
 	offs     []int
 	nonASCII bool
+	upper    bool // the word has an upper-case letter (camel humps possible)
 }
 
 type padRun struct{ off, end, count int }
@@ -199,7 +200,7 @@ func (f *folder) token(p int) int {
 func (f *folder) wordEnd(p, k int) int {
 	v := f.v
 	f.rs, f.offs = f.rs[:0], f.offs[:0]
-	f.nonASCII = false
+	f.nonASCII, f.upper = false, false
 	q := p
 	for q < k {
 		c := v[q]
@@ -208,6 +209,7 @@ func (f *folder) wordEnd(p, k int) int {
 			if !isWordRune(r) || caseless(r) {
 				return q
 			}
+			f.upper = f.upper || isUpper(r)
 			if len(f.rs) < maxWord { // longer words are re-collected in pieces
 				f.rs = append(f.rs, r)
 				f.offs = append(f.offs, q)
@@ -218,6 +220,7 @@ func (f *folder) wordEnd(p, k int) int {
 		}
 		switch {
 		case isWordByte(c):
+			f.upper = f.upper || c-'A' < 26
 		case c == '-':
 			if q == p || !letterBefore(v, q) || !letterAt(v[:k], q+1) {
 				return q
@@ -306,7 +309,7 @@ func (f *folder) word(p, q int) int {
 	if f.nonASCII {
 		mode = scriptMode(f.rs)
 	}
-	if randomLooking(f.rs) {
+	if f.upper && randomLooking(f.rs) {
 		f.part(0, len(f.rs), mode) // base64, keys: splitting would invent words
 	} else {
 		f.parts(mode)
@@ -321,7 +324,7 @@ func (f *folder) parts(mode foldMode) {
 	start, first := 0, true
 	for x := 0; x <= len(rs); x++ {
 		sep := x < len(rs) && (rs[x] == '_' || rs[x] == '-')
-		if x < len(rs) && !sep && !camelBoundary(rs, x, start) {
+		if x < len(rs) && !sep && !(f.upper && camelBoundary(rs, x, start)) {
 			continue
 		}
 		if x > start {
@@ -397,13 +400,14 @@ func (f *folder) longWord(p, q int) int {
 // collect fills f.rs and f.offs with the runes of v[p:e] and returns e.
 func (f *folder) collect(p, e int) int {
 	f.rs, f.offs = f.rs[:0], f.offs[:0]
-	f.nonASCII = false
+	f.nonASCII, f.upper = false, false
 	for x := p; x < e; {
 		r, size := rune(f.v[x]), 1
 		if r >= 0x80 {
 			r, size = utf8.DecodeRuneInString(f.v[x:])
 			f.nonASCII = true
 		}
+		f.upper = f.upper || isUpper(r)
 		f.rs = append(f.rs, r)
 		f.offs = append(f.offs, x)
 		x += size
