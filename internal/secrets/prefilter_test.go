@@ -56,7 +56,7 @@ func prefilterHits(t testing.TB, p *prefilter, s string) []string {
 }
 
 func TestPrefilterMatchesNaiveSearch(t *testing.T) {
-	p := &defaultSet.pf
+	p := &defaultSet().pf
 	var kws []string
 	for i := range p.kws {
 		kws = append(kws, p.kws[i].lit)
@@ -87,7 +87,7 @@ func FuzzPrefilter(f *testing.F) {
 	f.Add("xsk-a ghp_x AKIA1 -----BEGIN ://x")
 	f.Add("password=token secret")
 	f.Fuzz(func(t *testing.T, s string) {
-		p := &defaultSet.pf
+		p := &defaultSet().pf
 		if got, want := prefilterHits(t, p, s), naiveHits(p, s); !slices.Equal(got, want) {
 			t.Fatalf("prefilter %v\nnaive     %v", got, want)
 		}

@@ -9,6 +9,7 @@ package secrets
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/moat-dev/moat/internal/finding"
 )
@@ -41,10 +42,12 @@ type Examples struct {
 	NoMatch []string
 }
 
-// defaultSet is the compiled embedded catalogue. The catalogue is part of
-// the binary and proven by tests, so failing to compile it is a build
-// defect: fail loudly at start-up rather than scan with no rules.
-var defaultSet = mustCompile(defaultCatalogue)
+// defaultSet returns the compiled embedded catalogue, compiled on first use
+// so that commands that never scan (moat version, most hook calls) do not
+// pay for it. The catalogue is part of the binary and proven by tests, so
+// failing to compile it is a build defect: fail loudly rather than scan with
+// no rules.
+var defaultSet = sync.OnceValue(func() *ruleSet { return mustCompile(defaultCatalogue) })
 
 func mustCompile(data []byte) *ruleSet {
 	set, err := compile(data)
@@ -56,9 +59,9 @@ func mustCompile(data []byte) *ruleSet {
 
 // Catalogue lists the rules in priority order (earlier rules win overlaps).
 func Catalogue() []RuleInfo {
-	out := make([]RuleInfo, len(defaultSet.rules))
-	for i := range defaultSet.rules {
-		info := defaultSet.rules[i].info
+	out := make([]RuleInfo, len(defaultSet().rules))
+	for i := range defaultSet().rules {
+		info := defaultSet().rules[i].info
 		info.Keywords = append([]string(nil), info.Keywords...)
 		info.Examples.Match = append([]string(nil), info.Examples.Match...)
 		info.Examples.NoMatch = append([]string(nil), info.Examples.NoMatch...)
@@ -68,7 +71,7 @@ func Catalogue() []RuleInfo {
 }
 
 // Scan returns the secrets in text, ordered by offset, non-overlapping.
-func Scan(text string) []Match { return defaultSet.matches(text) }
+func Scan(text string) []Match { return defaultSet().matches(text) }
 
 func (set *ruleSet) matches(text string) []Match {
 	cs := set.scan(text)
