@@ -135,17 +135,39 @@ func (st *stripper) c1(i int, r rune, size int) int {
 func (st *stripper) comment(i int) int {
 	s := st.s
 	body := i + 4
-	end := strings.Index(s[body:], "-->")
-	j, bodyEnd := len(s), len(s)
-	if end >= 0 {
-		bodyEnd = body + end
-		j = bodyEnd + 3
-	}
+	bodyEnd, j := commentEnd(s, body)
 	st.drop(i, j)
 	if k := st.record(HiddenHTMLComment, i, j, 1, nil); k >= 0 {
 		st.t.Hidden[k].Text = toValidUTF8(s[body:bodyEnd])
 	}
 	return j
+}
+
+// commentEnd finds the end of an HTML comment whose body starts at s[p], as
+// HTML5 parses it: "-->" or "--!>", with "<!-->" and "<!--->" complete empty
+// comments; an unterminated comment runs to the end.
+func commentEnd(s string, p int) (bodyEnd, end int) {
+	switch {
+	case strings.HasPrefix(s[p:], ">"):
+		return p, p + 1
+	case strings.HasPrefix(s[p:], "->"):
+		return p, p + 2
+	}
+	for q := p; q < len(s); {
+		k := strings.Index(s[q:], "--")
+		if k < 0 {
+			break
+		}
+		k += q
+		if strings.HasPrefix(s[k+2:], ">") {
+			return k, k + 3
+		}
+		if strings.HasPrefix(s[k+2:], "!>") {
+			return k, k + 4
+		}
+		q = k + 1
+	}
+	return len(s), len(s)
 }
 
 // tagRun strips a run of Unicode Tag characters starting at s[i] and decodes
