@@ -573,3 +573,12 @@ func TestVisibleSpan(t *testing.T) {
 		t.Errorf("clamped span = %d,%d", a, b)
 	}
 }
+
+func TestSnippetMarkersOnRight(t *testing.T) {
+	in := "match here " + strings.Repeat("\u200b", 40) + " and more text after it"
+	n := Normalize(in)
+	got := Snippet(&n, 0, 5, 40)
+	if strings.Contains(got, "……") || utf8.RuneCountInString(got) > 40 || !strings.HasPrefix(got, "match") {
+		t.Errorf("Snippet = %q", got)
+	}
+}

@@ -191,7 +191,9 @@ func SnippetOriginal(t *Text, start, end, maxLen int) string {
 		}
 		lo = 1 // cut: mark it
 	}
-	right = cutRunes(right, room, false)
+	if utf8.RuneCountInString(right) > room {
+		right, hi = cutRunes(right, room, false), len(s) // cutRunes marks the cut
+	}
 	var out strings.Builder
 	if lo > 0 {
 		out.WriteString("…")
