@@ -1,10 +1,12 @@
 package mcpdoc
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,6 +31,17 @@ func FuzzWalk(f *testing.F) {
 		doc, err := Decode(raw, 1, Limits{MaxStrings: 5000})
 		if err != nil {
 			return
+		}
+		// Differential check: what strict decoding accepts, encoding/json
+		// decodes to the same value.
+		var want any
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&want); err != nil {
+			t.Fatalf("encoding/json rejects what Decode accepted: %v", err)
+		}
+		if got := toAny(&doc); !reflect.DeepEqual(got, want) {
+			t.Fatalf("Decode = %#v, encoding/json = %#v", got, want)
 		}
 		Walk(&doc, finding.Location{}, func(tg detect.Target) {
 			checkField(t, &doc, tg)
@@ -124,6 +137,30 @@ func resolve(doc *Node, p string) (*Node, string, error) {
 		}
 	}
 	return n, key, nil
+}
+
+func toAny(n *Node) any {
+	switch n.Kind {
+	case String:
+		return n.Str
+	case Number:
+		return json.Number(n.Str)
+	case Bool:
+		return n.Str == "true"
+	case Array:
+		out := make([]any, len(n.Items))
+		for i := range n.Items {
+			out[i] = toAny(&n.Items[i])
+		}
+		return out
+	case Object:
+		out := make(map[string]any, len(n.Members))
+		for i := range n.Members {
+			out[n.Members[i].Key] = toAny(&n.Members[i].Value)
+		}
+		return out
+	}
+	return nil
 }
 
 // TestWalkPathsResolve runs the fuzz property over the golden documents.
