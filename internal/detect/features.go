@@ -32,12 +32,29 @@ func (st *state) isBreak(i int) bool {
 	return k < len(b) && int(b[k]) == i
 }
 
+// leadIns are words that can open an imperative sentence before its verb.
+var leadIns = map[string]bool{"please": true, "kindly": true, "now": true, "also": true, "then": true,
+	"and": true, "just": true, "simply": true, "finally": true, "next": true, "first": true, "so": true,
+	"por favor": true, "bitte": true, "svp": true}
+
 // segmentStart: the phrase opens a sentence, a line or the text (list
-// bullets, quotes and markup before it are skipped).
+// bullets, quotes, markup and lead-in words such as "please" before it are
+// skipped).
 func segmentStart(_ *Engine, st *state, s, _ int) bool {
 	f := st.f.fold
 	for i := s - 1; i >= 0; i-- {
 		c := f[i]
+		if isASCIIWord(c) {
+			j := i
+			for j > 0 && isASCIIWord(f[j-1]) {
+				j--
+			}
+			if !leadIns[string(f[j:i+1])] {
+				return false
+			}
+			i = j
+			continue
+		}
 		switch {
 		case c == ' ':
 			if st.isBreak(i) {
