@@ -295,7 +295,7 @@ func physical(l finding.Location, root string) *sarifPhysical {
 		return nil
 	}
 	p := &sarifPhysical{ArtifactLocation: artifact(file, root)}
-	if l.Line > 0 && l.File != "" {
+	if l.Line > 0 { // the line in File, or in Config when there is no File
 		p.Region = &sarifRegion{StartLine: l.Line}
 	}
 	return p
