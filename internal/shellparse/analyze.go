@@ -50,8 +50,13 @@ func (s *Script) Check() []Hit {
 		hits = append(hits, Hit{Kind: ObfuscatedExec, Command: "…", Detail: "too large or too deeply nested to analyse fully"})
 	}
 	var fetched map[string]bool
+	cwd := ""
 	for _, c := range s.Commands() {
-		checkCommand(c, add)
+		if c.Name() == "cd" || c.Name() == "pushd" {
+			cwd = changeDir(cwd, c.Argv[1:])
+			continue
+		}
+		checkCommand(c, cwd, add)
 		checkGit(c, add)
 		checkReverse(c, add)
 		fetched = checkFetchRun(c, fetched, add)
@@ -102,14 +107,53 @@ func dedupe(ss []string) []string {
 	return out
 }
 
+// changeDir follows cd so that "cd / && rm -rf *" is seen as rm -rf /*.
+func changeDir(cwd string, args []string) string {
+	dir := "~"
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			dir = a
+			break
+		}
+	}
+	if dir == "$HOME" || dir == "${HOME}" {
+		dir = "~"
+	}
+	switch {
+	case strings.HasPrefix(dir, "/") || strings.HasPrefix(dir, "~"):
+		return dir
+	case cwd != "":
+		return path.Join(cwd, dir)
+	}
+	return "" // relative to an unknown directory
+}
+
+// inDir resolves a relative target against a known working directory.
+func inDir(cwd, t string) string {
+	if cwd == "" || t == "" || strings.HasPrefix(t, "/") || strings.HasPrefix(t, "~") || strings.HasPrefix(t, "$") {
+		return t
+	}
+	if strings.HasPrefix(cwd, "~") {
+		return "~" + path.Clean("/"+strings.TrimPrefix(cwd, "~")+"/"+t)
+	}
+	return path.Join(cwd, t)
+}
+
 // checkCommand finds destructive file-system and device commands.
-func checkCommand(c *Command, add addFunc) {
+func checkCommand(c *Command, cwd string, add addFunc) {
 	name := c.Name()
 	args := c.Argv
 	if len(args) > 0 {
 		args = args[1:]
 	}
 	flags, targets := splitFlags(args)
+	if cwd != "" {
+		resolved := make([]string, len(targets))
+		for i, t := range targets {
+			resolved[i] = inDir(cwd, t)
+		}
+		targets = resolved
+	}
 	switch {
 	case name == "rm" || name == "rmdir" && false:
 		recursive := hasShort(flags, "rR") || hasLong(flags, "--recursive")
@@ -127,6 +171,9 @@ func checkCommand(c *Command, add addFunc) {
 		}
 	case name == "find":
 		roots, filtered := FindRoots(c)
+		for i, r := range roots {
+			roots[i] = inDir(cwd, r)
+		}
 		if !contains(args, "-delete") {
 			return
 		}
