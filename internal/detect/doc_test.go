@@ -72,6 +72,11 @@ How a rule matches:
 Disable a rule by id with ` + "`detect.Options{Disabled: [...]}`" + ` (and the
 corresponding configuration of each command).
 
+Every rule carries its own true and false examples, run by ` + "`TestRuleExamples`" + `.
+Our own attack and hard-negative sentences per family and language live in
+` + "`internal/detect/testdata/families/`" + ` (` + "`TestFamilies`" + `). Recall and
+false-positive rates on the public data sets are printed by ` + "`make eval`" + `.
+
 `)
 	sections := []struct{ cat, title string }{
 		{"tool-poisoning", "Tool poisoning"},
