@@ -29,7 +29,9 @@ type Match struct {
 	Kind Kind
 	// Package is the listed package the name is or imitates.
 	Package Package
-	// Distance is the Damerau-Levenshtein distance between the names.
+	// Distance is the Damerau-Levenshtein distance between the names, or
+	// -1 when it was not needed (the names differ in length by more than a
+	// typo can).
 	Distance int
 }
 
@@ -79,7 +81,12 @@ func compare(c, o entry) (Kind, int, bool) {
 		}
 		return "", 0, false
 	}
-	d := edlib.OSADamerauLevenshteinDistance(c.norm, o.norm)
+	// The distance is at least the length difference, so the (quadratic)
+	// computation is skipped when that alone rules a typo out.
+	d, limit := -1, maxTypo(len(o.norm))
+	if diff := len(c.norm) - len(o.norm); diff <= limit && -diff <= limit && limit > 0 {
+		d = edlib.OSADamerauLevenshteinDistance(c.norm, o.norm)
+	}
 	loose := server && mentionsMCP(c.norm)
 	switch {
 	case c.skel == o.skel:
@@ -90,7 +97,7 @@ func compare(c, o entry) (Kind, int, bool) {
 		return DroppedScope, d, true
 	case loose && scopeTrick(c, o):
 		return ScopeTrick, d, true
-	case d > 0 && d <= maxTypo(len(o.norm)):
+	case d > 0 && d <= limit:
 		return Typo, d, true
 	case loose && affixed(c, o):
 		return Suffix, d, true
