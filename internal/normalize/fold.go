@@ -309,22 +309,20 @@ func (f *folder) word(p, q int) int {
 	if f.nonASCII {
 		mode = scriptMode(f.rs)
 	}
-	if f.upper && randomLooking(f.rs) {
-		f.part(0, len(f.rs), mode) // base64, keys: splitting would invent words
-	} else {
-		f.parts(mode)
-	}
+	// base64, keys: splitting at case changes would invent words
+	f.parts(mode, f.upper && !randomLooking(f.rs))
 	f.m.mark(len(f.out), q)
 	return q
 }
 
-// parts emits the identifier parts of the word in f.rs, separated by spaces.
-func (f *folder) parts(mode foldMode) {
+// parts emits the identifier parts of the word in f.rs, separated by spaces:
+// split at '_' and '-', and at camel humps when camel is set.
+func (f *folder) parts(mode foldMode, camel bool) {
 	rs := f.rs
 	start, first := 0, true
 	for x := 0; x <= len(rs); x++ {
 		sep := x < len(rs) && (rs[x] == '_' || rs[x] == '-')
-		if x < len(rs) && !sep && !(f.upper && camelBoundary(rs, x, start)) {
+		if x < len(rs) && !sep && !(camel && camelBoundary(rs, x, start)) {
 			continue
 		}
 		if x > start {
