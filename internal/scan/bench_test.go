@@ -61,13 +61,18 @@ func BenchmarkScanStatic(b *testing.B) {
 	if len(inv.Servers) != 200 {
 		b.Fatalf("generated home has %d servers, want 200 (warnings %v)", len(inv.Servers), inv.Warnings)
 	}
-	b.ResetTimer()
+	start := processCPU()
+	n := 0
 	for b.Loop() {
 		inv := discover.Discover(opts)
 		fs, err := Run(Input{Servers: inv.Servers, Settings: inv.Settings}, Options{})
 		if err != nil || len(fs) == 0 {
 			b.Fatalf("findings %d err %v", len(fs), err)
 		}
+		n++
+	}
+	if cpu := processCPU() - start; cpu > 0 && n > 0 {
+		b.ReportMetric(float64(cpu.Milliseconds())/float64(n), "cpu-ms/op")
 	}
 }
 
