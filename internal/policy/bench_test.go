@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"cel.dev/cel-go/cel"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -116,4 +117,17 @@ func BenchmarkBuiltinsParse(b *testing.B) {
 func BenchmarkBaselineJSONValid(b *testing.B) {
 	raw := benchCalls["write_file"].Arguments
 	loop(b, func() { json.Valid(raw) })
+}
+
+// BenchmarkCELEnv is the one-time cost of the shared CEL environment in a
+// process whose call reaches a CEL rule or a grant with where:.
+func BenchmarkCELEnv(b *testing.B) {
+	loop(b, func() {
+		if _, err := cel.NewEnv(cel.Variable("args", cel.MapType(cel.StringType, cel.DynType)),
+			cel.Variable("server", cel.MapType(cel.StringType, cel.DynType)), cel.Variable("tool", cel.MapType(cel.StringType, cel.DynType)),
+			cel.Variable("client", cel.StringType), cel.Variable("session", cel.MapType(cel.StringType, cel.DynType)),
+			cel.Variable("now", cel.TimestampType)); err != nil {
+			b.Fatal(err)
+		}
+	})
 }
