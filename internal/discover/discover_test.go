@@ -271,3 +271,12 @@ func TestWorkspaceStorageProjects(t *testing.T) {
 		t.Errorf("windows folder: %v", r.Projects)
 	}
 }
+
+func TestExplicitFileWithoutServersWarns(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "package.json")
+	os.WriteFile(p, []byte(`{"name": "x", "version": "1.0.0"}`), 0o644)
+	inv := Discover(Options{Targets: []string{p}})
+	if len(inv.Warnings) != 1 || !strings.Contains(inv.Warnings[0].Message, "no MCP servers") {
+		t.Errorf("warnings %v", inv.Warnings)
+	}
+}

@@ -106,7 +106,11 @@ func (d *discoverer) target(t string) {
 		return
 	}
 	l, c := ForFile(t)
+	before := len(d.inv.Servers) + len(d.inv.Settings) + len(d.inv.Warnings)
 	d.run(l, []Candidate{c})
+	if len(d.inv.Servers)+len(d.inv.Settings)+len(d.inv.Warnings) == before {
+		d.warn(t, "no MCP servers or client settings found: not a client configuration moat knows (root keys mcpServers, servers, mcp, context_servers)")
+	}
 }
 
 // project scans the project-scope files of every client in dir.
