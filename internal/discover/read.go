@@ -107,8 +107,10 @@ func (d *discoverer) target(t string) {
 	}
 	l, c := ForFile(t)
 	before := len(d.inv.Servers) + len(d.inv.Settings) + len(d.inv.Warnings)
+	files := len(d.inv.Files)
 	d.run(l, []Candidate{c})
-	if len(d.inv.Servers)+len(d.inv.Settings)+len(d.inv.Warnings) == before {
+	read := len(d.inv.Files) > files
+	if read && len(d.inv.Servers)+len(d.inv.Settings)+len(d.inv.Warnings) == before {
 		d.warn(t, "no MCP servers or client settings found: not a client configuration moat knows (root keys mcpServers, servers, mcp, context_servers)")
 	}
 }
