@@ -139,6 +139,17 @@ func inDir(cwd, t string) string {
 	return path.Join(cwd, t)
 }
 
+func resolveAll(cwd string, ts []string) []string {
+	if cwd == "" {
+		return ts
+	}
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = inDir(cwd, t)
+	}
+	return out
+}
+
 // checkCommand finds destructive file-system and device commands.
 func checkCommand(c *Command, cwd string, add addFunc) {
 	name := c.Name()
@@ -147,15 +158,9 @@ func checkCommand(c *Command, cwd string, add addFunc) {
 		args = args[1:]
 	}
 	flags, targets := splitFlags(args)
-	if cwd != "" {
-		resolved := make([]string, len(targets))
-		for i, t := range targets {
-			resolved[i] = inDir(cwd, t)
-		}
-		targets = resolved
-	}
+	targets = resolveAll(cwd, targets)
 	switch {
-	case name == "rm" || name == "rmdir" && false:
+	case name == "rm":
 		recursive := hasShort(flags, "rR") || hasLong(flags, "--recursive")
 		if hasLong(flags, "--no-preserve-root") {
 			add(c, Destructive, "rm --no-preserve-root")
@@ -216,6 +221,11 @@ func checkCommand(c *Command, cwd string, add addFunc) {
 			}
 		}
 	}
+	checkDeviceWrites(c, add)
+}
+
+// checkDeviceWrites finds redirections into block devices.
+func checkDeviceWrites(c *Command, add addFunc) {
 	for _, r := range c.Redirects {
 		if (r.Op == ">" || r.Op == ">>" || r.Op == ">|" || r.Op == "&>" || r.Op == "1>" || r.Op == "2>") && IsDevice(r.Target) {
 			add(c, Destructive, "writes to device "+Quote(r.Target))

@@ -149,7 +149,7 @@ func (p *parser) unwrap(c *Command) []string {
 			case name == "env" && isAssign(a):
 				argv = argv[1:]
 				continue
-			case name == "nice" || name == "timeout" || name == "taskset" || name == "chrt" || name == "watch" && false:
+			case name == "nice" || name == "timeout" || name == "taskset" || name == "chrt":
 				if isNumberish(a) {
 					argv = argv[1:]
 				}
