@@ -78,6 +78,8 @@ type Engine struct {
 	skipSecr bool
 }
 
+var _ Scanner = (*Engine)(nil)
+
 // Options configure an Engine.
 type Options struct {
 	// Disabled lists rule ids to skip.
