@@ -75,7 +75,7 @@ func run(f *cmdutil.Factory, o *options) error {
 	if o.maxServers == 0 {
 		return cmdutil.Usagef("--max-project-servers must be at least 1 (or -1 to turn the check off)")
 	}
-	sup, err := loadSuppressions(f, o.ignore)
+	sups, err := loadSuppressions(f, o)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,14 @@ func run(f *cmdutil.Factory, o *options) error {
 	if err != nil {
 		return fmt.Errorf("run checks: %w", err)
 	}
-	kept, suppressed, supWarn := sup.Apply(fs, f.Now())
+	kept, suppressed, supWarn := fs, 0, []string(nil)
+	for _, sup := range sups {
+		var n int
+		var w []string
+		kept, n, w = sup.Apply(kept, f.Now())
+		suppressed += n
+		supWarn = append(supWarn, w...)
+	}
 	if !o.noWarnings {
 		for _, w := range inv.Warnings {
 			fmt.Fprintf(f.IO.ErrOut, "moat: warning: %s\n", w)
@@ -175,15 +182,46 @@ func merge(parts []discover.Inventory) discover.Inventory {
 	return out
 }
 
-// loadSuppressions reads --ignore, or .moatignore in the working directory.
-func loadSuppressions(f *cmdutil.Factory, file string) (*scan.Suppressions, error) {
-	explicit := file != ""
-	if !explicit {
-		if f.WorkDir == "" {
-			return nil, nil
-		}
-		file = filepath.Join(f.WorkDir, ".moatignore")
+// loadSuppressions reads --ignore; without it, .moatignore in the working
+// directory and in each project directory named on the command line.
+func loadSuppressions(f *cmdutil.Factory, o *options) ([]*scan.Suppressions, error) {
+	if o.ignore != "" {
+		s, err := readSuppressions(o.ignore, true)
+		return []*scan.Suppressions{s}, err
 	}
+	var dirs []string
+	if f.WorkDir != "" {
+		dirs = append(dirs, f.WorkDir)
+	}
+	for _, t := range o.targets {
+		if st, err := os.Stat(t); err == nil && st.IsDir() {
+			dirs = append(dirs, t)
+		}
+	}
+	var out []*scan.Suppressions
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		p := filepath.Join(d, ".moatignore")
+		if abs, err := filepath.Abs(p); err == nil {
+			if seen[abs] {
+				continue
+			}
+			seen[abs] = true
+		}
+		s, err := readSuppressions(p, false)
+		if err != nil {
+			return nil, err
+		}
+		if s != nil {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// readSuppressions parses one suppressions file; a missing file is an
+// error only when the user named it.
+func readSuppressions(file string, explicit bool) (*scan.Suppressions, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {

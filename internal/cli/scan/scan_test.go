@@ -262,3 +262,14 @@ func TestTableColour(t *testing.T) {
 		t.Error("unexpected OSC sequence")
 	}
 }
+
+// A .moatignore in a project directory named on the command line applies.
+func TestProjectMoatignore(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".mcp.json"), []byte(`{"mcpServers": {"web": {"command": "npx", "args": ["-y", "@mcp-servers/fetch-tools"]}}}`), 0o644)
+	os.WriteFile(filepath.Join(dir, ".moatignore"), []byte("ignore:\n  - rule: unpinned-package\n    server: web\n    reason: pinned by the lockfile in CI\n"), 0o644)
+	r := run(t, day, "scan", dir, "--format", "json", "--fail-on", "none")
+	if strings.Contains(r.stdout, `"rule": "unpinned-package"`) || r.stderr != "" {
+		t.Errorf("project .moatignore not applied:\n%s\n%s", r.stdout, r.stderr)
+	}
+}
