@@ -11,8 +11,8 @@ import (
 // TestAskFlowFromAHook is the shape of the future "ask" verdict: the hook
 // for tools/call asks the user through the client (elicitation/create with
 // moat's own id), waits for the answer, then allows or denies. The client's
-// answer must reach the hook even though the hook is blocking the loop that
-// handles client messages.
+// answer must reach the deferred decision while the loop that reads the
+// client keeps going (a ping from the client is answered meanwhile).
 func TestAskFlowFromAHook(t *testing.T) {
 	cases := []struct {
 		name, action, want string
@@ -28,23 +28,29 @@ func TestAskFlowFromAHook(t *testing.T) {
 				if m.Method != "tools/call" {
 					return Forwarding, nil
 				}
-				ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-				defer cancel()
-				res, err := p.Call(ctx, SideClient, "elicitation/create", map[string]any{"message": "Allow delete_repo?", "requestedSchema": map[string]any{"type": "object"}})
-				if err != nil {
-					return Verdict{Action: Drop, Reason: "moat: no approval: " + err.Error()}, nil
-				}
-				var r struct{ Action string }
-				if json.Unmarshal(res, &r) != nil || r.Action != "accept" {
-					return Verdict{Action: Drop, Reason: "moat: the user declined"}, nil
-				}
-				return Forwarding, nil
+				return Verdict{Action: Defer, Defer: func(ctx context.Context) (Verdict, error) {
+					ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+					defer cancel()
+					res, err := p.Call(ctx, SideClient, "elicitation/create", map[string]any{"message": "Allow delete_repo?", "requestedSchema": map[string]any{"type": "object"}})
+					if err != nil {
+						return Verdict{Action: Drop, Reason: "moat: no approval: " + err.Error()}, nil
+					}
+					var r struct{ Action string }
+					if json.Unmarshal(res, &r) != nil || r.Action != "accept" {
+						return Verdict{Action: Drop, Reason: "moat: the user declined"}, nil
+					}
+					return Forwarding, nil
+				}}, nil
 			}
 			h := start(t, p)
 			h.client.send(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"delete_repo"}}`)
 			ask, err := ParseMessage([]byte(h.client.recv()))
 			if err != nil || ask.Method != "elicitation/create" {
 				t.Fatalf("client got %v %v", ask, err)
+			}
+			h.client.send(`{"jsonrpc":"2.0","id":"p","method":"ping"}`)
+			if got := h.server.recv(); got != `{"jsonrpc":"2.0","id":"p","method":"ping"}` {
+				t.Fatalf("the client was blocked while moat asked: server got %s", got)
 			}
 			if tc.action != "" {
 				h.client.send(`{"jsonrpc":"2.0","id":` + string(ask.IDRaw) + `,"result":{"action":"` + tc.action + `"}}`)

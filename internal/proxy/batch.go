@@ -22,7 +22,15 @@ func (p *Proxy) handleBatch(ctx context.Context, from Side, b *Message) {
 			allSame = false
 			continue
 		}
-		o := p.step(ctx, from, m)
+		paired, v, ok := p.decide(ctx, from, m)
+		if !ok {
+			allSame = false
+			continue
+		}
+		if v.Action == Defer {
+			v = Verdict{Action: Drop, Reason: "moat cannot ask about a message inside a batch"}
+		}
+		o := outcomeOf(m, paired, v)
 		allSame = allSame && o.same && o.reply == nil
 		outs = append(outs, o)
 	}

@@ -79,10 +79,58 @@ func call(b *testing.B, cs *mcp.ClientSession) {
 	}
 }
 
+// concurrentRound makes n calls from 16 goroutines and returns the time taken.
+func concurrentRound(b *testing.B, cs *mcp.ClientSession, n int) time.Duration {
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range n / 16 {
+				call(b, cs)
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(t0)
+}
+
+// benchOverhead interleaves direct and proxied calls so both see the same
+// machine load, and reports the added median latency and the throughput
+// ratio measured in this one run.
+func benchOverhead(b *testing.B) {
+	direct, moat := session(b, false), session(b, true)
+	var ld, lm []time.Duration
+	var td, tm time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		t0 := time.Now()
+		call(b, direct)
+		t1 := time.Now()
+		call(b, moat)
+		ld, lm = append(ld, t1.Sub(t0)), append(lm, time.Since(t1))
+		if i%32 == 31 {
+			td += concurrentRound(b, direct, 64)
+			tm += concurrentRound(b, moat, 64)
+		}
+	}
+	slices.Sort(ld)
+	slices.Sort(lm)
+	pd, pm := ld[len(ld)/2], lm[len(lm)/2]
+	b.ReportMetric(float64(pd.Nanoseconds())/1e3, "direct-p50-µs")
+	b.ReportMetric(float64(pm.Nanoseconds())/1e3, "moat-p50-µs")
+	b.ReportMetric(float64((pm-pd).Nanoseconds())/1e3, "added-p50-µs")
+	if tm > 0 {
+		b.ReportMetric(float64(td)/float64(tm), "throughput-ratio")
+	}
+}
+
 // BenchmarkProxyRoundTrip measures tools/call with a 1 KB result, directly
 // and through the proxy core: serial (median latency, reported as
-// p50-µs) and with 16 concurrent callers (calls/s).
+// p50-µs) and with 16 concurrent callers (calls/s). "overhead" interleaves
+// both in one run and reports the added latency and the throughput ratio
+// (moat calls/s ÷ direct calls/s, 16 concurrent callers).
 func BenchmarkProxyRoundTrip(b *testing.B) {
+	b.Run("overhead", benchOverhead)
 	for _, mode := range []string{"direct", "moat"} {
 		b.Run(mode+"/serial", func(b *testing.B) {
 			cs := session(b, mode == "moat")

@@ -65,7 +65,7 @@ func recoverID(head, tail []byte) []byte {
 	if i < 0 {
 		return nil
 	}
-	dec := jsontext.NewDecoder(bytes.NewReader(tail[i+5:]))
+	dec := jsontext.NewDecoder(bytes.NewBuffer(tail[i+5:]))
 	v, err := dec.ReadValue()
 	if err != nil || !validID(v) {
 		return nil
@@ -74,7 +74,7 @@ func recoverID(head, tail []byte) []byte {
 }
 
 func idFromHead(head []byte) []byte {
-	dec := jsontext.NewDecoder(bytes.NewReader(head), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	dec := jsontext.NewDecoder(bytes.NewBuffer(head), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil
 	}
@@ -104,7 +104,9 @@ func validID(v []byte) bool {
 
 // memberRaw returns the raw value of a top-level member of a JSON object.
 func memberRaw(obj []byte, name string) []byte {
-	dec := jsontext.NewDecoder(bytes.NewReader(obj))
+	pd := getDecoder(obj)
+	defer putDecoder(pd)
+	dec := &pd.dec
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil
 	}

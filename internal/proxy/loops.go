@@ -9,11 +9,12 @@ import (
 	"github.com/moat-dev/moat/internal/transport"
 )
 
-// readLoop reads and parses frames from side s. Responses to moat's own
-// requests are delivered here, so a hook waiting on one never blocks the
-// loop that would deliver it. Everything else is queued for workLoop.
-func (p *Proxy) readLoop(ctx context.Context, s Side, q chan<- *Message, errOut *error) {
-	defer close(q)
+// readLoop reads, parses and handles every frame from side s in order, on
+// this one goroutine: no hand-off per message. Hooks run here too, so a
+// hook must not wait on a peer; one that needs to (the ask flow) returns a
+// Defer verdict and the wait happens on its own goroutine while this loop
+// keeps reading, which is how the answer to moat's question gets through.
+func (p *Proxy) readLoop(ctx context.Context, s Side) error {
 	for {
 		frame, err := p.conns[s].Read(ctx)
 		if err != nil {
@@ -22,8 +23,7 @@ func (p *Proxy) readLoop(ctx context.Context, s Side, q chan<- *Message, errOut 
 				p.refuseTooLarge(ctx, s, tooLarge)
 				continue
 			}
-			*errOut = err
-			return
+			return err
 		}
 		m, err := ParseMessage(frame)
 		if err != nil {
@@ -33,31 +33,59 @@ func (p *Proxy) readLoop(ctx context.Context, s Side, q chan<- *Message, errOut 
 		if p.deliverOwn(m) {
 			continue
 		}
-		select {
-		case q <- m:
-		case <-ctx.Done():
-			*errOut = ctx.Err()
-			return
-		}
-	}
-}
-
-func (p *Proxy) workLoop(ctx context.Context, s Side, q <-chan *Message) {
-	for m := range q {
 		if m.Kind == KindBatch {
 			p.handleBatch(ctx, s, m)
 			continue
 		}
-		o := p.step(ctx, s, m)
-		if o.pend != nil && !p.register(ctx, s, o) {
-			continue
+		paired, v, ok := p.decide(ctx, s, m)
+		switch {
+		case !ok:
+		case v.Action == Defer:
+			p.deferVerdict(ctx, s, m, paired, v.Defer)
+		default:
+			p.apply(ctx, s, m, paired, v)
 		}
-		p.write(ctx, s, o.reply)
-		p.forward(ctx, s, o.fwd, o.pend)
 	}
 }
 
-// outcome is what step decided for one message from side `from`: fwd goes to
+// apply converts a verdict and carries it out: record the request as in
+// flight, answer, forward.
+func (p *Proxy) apply(ctx context.Context, from Side, m, paired *Message, v Verdict) {
+	o := outcomeOf(m, paired, v)
+	if o.pend != nil && !p.register(ctx, from, o) {
+		return
+	}
+	p.write(ctx, from, o.reply)
+	p.forward(ctx, from, o.fwd, o.pend)
+}
+
+// deferVerdict waits for a deferred decision on its own goroutine, bounded
+// in number and in time; whatever goes wrong denies.
+func (p *Proxy) deferVerdict(ctx context.Context, from Side, m, paired *Message, later func(context.Context) (Verdict, error)) {
+	select {
+	case p.deferred <- struct{}{}:
+	default:
+		p.apply(ctx, from, m, paired, Verdict{Action: Drop, Reason: "moat: too many checks are waiting; try again"})
+		return
+	}
+	go func() {
+		defer func() { <-p.deferred }()
+		dctx, cancel := context.WithTimeout(ctx, p.Limits.CallTimeout)
+		defer cancel()
+		v := p.safely(from, m, func() (Verdict, error) {
+			if later == nil {
+				return Verdict{}, errors.New("Defer verdict without a Defer function")
+			}
+			return later(dctx)
+		})
+		if v.Action == Defer {
+			v = Verdict{Action: Drop, Reason: "moat could not check this message"}
+		}
+		p.apply(ctx, from, m, paired, v)
+	}()
+}
+
+// outcome is what was decided for one message from side `from`: fwd goes to
 // the other side, reply back to `from`, and pend is the request to record
 // as in flight before fwd is written.
 type outcome struct {
@@ -68,21 +96,26 @@ type outcome struct {
 	same  bool // fwd is msg.Raw unchanged
 }
 
-// step runs the hook for one non-batch message and converts its verdict.
-func (p *Proxy) step(ctx context.Context, from Side, m *Message) outcome {
-	var paired *Message
+// decide pairs a non-batch message and runs the hook. ok is false for a
+// response nobody is waiting for, which is dropped.
+func (p *Proxy) decide(ctx context.Context, from Side, m *Message) (paired *Message, v Verdict, ok bool) {
 	switch m.Kind {
 	case KindResponse:
 		e := p.pend[from.other()].remove(m.IDKey())
 		if e == nil {
 			p.log.Warn("dropped a response nobody is waiting for", "from", from.String(), "id", string(clip(m.IDRaw, 64)))
-			return outcome{msg: m}
+			return nil, Verdict{}, false
 		}
 		paired = e.req
 	case KindNotification:
 		p.noteCancel(from, m)
 	}
-	v := p.runHook(ctx, from, m, paired)
+	return paired, p.runHook(ctx, from, m, paired), true
+}
+
+// outcomeOf turns a verdict into wire bytes through answer, the one
+// conversion function.
+func outcomeOf(m, paired *Message, v Verdict) outcome {
 	fwd, reply := answer(m, paired, v)
 	o := outcome{msg: m, fwd: fwd, same: fwd != nil && len(v.Replace) == 0}
 	if m.Kind == KindResponse {
@@ -105,9 +138,8 @@ func firstNonNil(a, b []byte) []byte {
 	return b
 }
 
-// runHook calls the hook for side from, turning an error or a panic into a
-// fail-closed verdict.
-func (p *Proxy) runHook(ctx context.Context, from Side, m, paired *Message) (v Verdict) {
+// runHook calls the hook for side from.
+func (p *Proxy) runHook(ctx context.Context, from Side, m, paired *Message) Verdict {
 	h := p.OnClientMessage
 	if from == SideServer {
 		h = p.OnServerMessage
@@ -115,13 +147,19 @@ func (p *Proxy) runHook(ctx context.Context, from Side, m, paired *Message) (v V
 	if h == nil {
 		return Forwarding
 	}
+	return p.safely(from, m, func() (Verdict, error) { return h(ctx, m, paired) })
+}
+
+// safely runs a decision, turning an error or a panic into a fail-closed
+// verdict.
+func (p *Proxy) safely(from Side, m *Message, f func() (Verdict, error)) (v Verdict) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.log.Error("hook panicked; failing closed", "from", from.String(), "method", m.Method, "panic", fmt.Sprint(r))
 			v = Verdict{Action: Drop, Reason: "moat could not check this message"}
 		}
 	}()
-	v, err := h(ctx, m, paired)
+	v, err := f()
 	if err != nil {
 		p.log.Error("hook failed; failing closed", "from", from.String(), "method", m.Method, "err", err)
 		return Verdict{Action: Drop, Reason: "moat could not check this message"}

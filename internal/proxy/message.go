@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -49,6 +50,28 @@ func idKey(raw []byte) string {
 	return string(raw)
 }
 
+// decoders are reused: a jsontext.Decoder carries state (name sets for the
+// duplicate-key check) that is costly to allocate per message.
+var decoders = sync.Pool{New: func() any { return new(pooledDecoder) }}
+
+type pooledDecoder struct {
+	dec jsontext.Decoder
+	buf bytes.Buffer
+}
+
+func getDecoder(raw []byte) *pooledDecoder {
+	pd := decoders.Get().(*pooledDecoder)
+	pd.buf = *bytes.NewBuffer(raw)
+	pd.dec.Reset(&pd.buf)
+	return pd
+}
+
+func putDecoder(pd *pooledDecoder) {
+	pd.buf = bytes.Buffer{}
+	pd.dec.Reset(&pd.buf) // drop the reference to the message
+	decoders.Put(pd)
+}
+
 // ErrMalformed wraps every reason a frame is not an acceptable JSON-RPC
 // message.
 var ErrMalformed = errors.New("malformed JSON-RPC message")
@@ -59,7 +82,9 @@ const maxBatch = 1024
 // ParseMessage decodes one frame strictly: valid UTF-8, no duplicate object
 // keys at any depth, case-sensitive member names, exactly one JSON value.
 func ParseMessage(raw []byte) (*Message, error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(raw))
+	pd := getDecoder(raw)
+	defer putDecoder(pd)
+	dec := &pd.dec
 	var m *Message
 	var err error
 	switch dec.PeekKind() {

@@ -40,8 +40,10 @@ func (s Side) String() string {
 func (s Side) other() Side { return 1 - s }
 
 // Hook inspects one message from a peer. paired is the request a response
-// answers (nil for requests and notifications). A hook must not keep msg
-// after it returns. A returned error fails closed.
+// answers (nil for requests and notifications). Hooks run on the goroutine
+// that reads that peer, in message order, so they must be quick and must
+// not wait on a peer: to wait, return a Defer verdict. A returned error or
+// a panic fails closed.
 type Hook func(ctx context.Context, msg *Message, paired *Message) (Verdict, error)
 
 // Limits bounds the proxy. Zero fields take the defaults.
@@ -50,7 +52,7 @@ type Limits struct {
 	MaxPending     int           // in-flight requests per direction; default 4096
 	CallTimeout    time.Duration // how long a request may wait for its answer; default 10m
 	MaxCallTime    time.Duration // progress notifications restart CallTimeout up to this total; default 1h
-	QueueSize      int           // parsed messages buffered per direction; default 64
+	MaxDeferred    int           // Defer verdicts waiting at once; default 256
 }
 
 // Defaults for Limits.
@@ -58,7 +60,7 @@ const (
 	DefaultMaxPending  = 4096
 	DefaultCallTimeout = 10 * time.Minute
 	DefaultMaxCallTime = time.Hour
-	DefaultQueueSize   = 64
+	DefaultMaxDeferred = 256
 )
 
 // Errors Run returns to say which side ended the session.
@@ -86,8 +88,8 @@ type Proxy struct {
 	conns   [2]transport.Conn
 	pend    [2]*pending // pend[s]: requests sent by side s, waiting for other(s)
 	own     *pending    // requests moat itself sent, by id
-	ids     idSpace
-	started bool
+	ids      idSpace
+	deferred chan struct{} // semaphore for Defer verdicts
 }
 
 func (p *Proxy) init() {
@@ -101,9 +103,10 @@ func (p *Proxy) init() {
 		if p.Limits.MaxCallTime < p.Limits.CallTimeout {
 			p.Limits.MaxCallTime = max(DefaultMaxCallTime, p.Limits.CallTimeout)
 		}
-		if p.Limits.QueueSize <= 0 {
-			p.Limits.QueueSize = DefaultQueueSize
+		if p.Limits.MaxDeferred <= 0 {
+			p.Limits.MaxDeferred = DefaultMaxDeferred
 		}
+		p.deferred = make(chan struct{}, p.Limits.MaxDeferred)
 		p.log = p.Logger
 		if p.log == nil {
 			p.log = slog.New(slog.DiscardHandler)
@@ -129,13 +132,7 @@ func (p *Proxy) Run(ctx context.Context) error {
 	defer cancel()
 	done := [2]chan error{make(chan error, 1), make(chan error, 1)}
 	for _, s := range []Side{SideClient, SideServer} {
-		q := make(chan *Message, p.Limits.QueueSize)
-		var readErr error
-		go p.readLoop(ctx, s, q, &readErr)
-		go func() {
-			p.workLoop(ctx, s, q)
-			done[s] <- readErr // q was closed after readErr was set
-		}()
+		go func() { done[s] <- p.readLoop(ctx, s) }()
 	}
 	var err error
 	select {

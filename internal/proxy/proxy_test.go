@@ -158,6 +158,16 @@ func TestHookVerdicts(t *testing.T) {
 			func(context.Context, *Message, *Message) (Verdict, error) { panic("boom") },
 			`{"jsonrpc":"2.0","id":5,"method":"prompts/get"}`,
 			`{"jsonrpc":"2.0","id":5,"error":{"code":-32001,"message":"moat could not check this message"}}`},
+		{"deferred decision that panics fails closed",
+			func(context.Context, *Message, *Message) (Verdict, error) {
+				return Verdict{Action: Defer, Defer: func(context.Context) (Verdict, error) { panic("late boom") }}, nil
+			},
+			`{"jsonrpc":"2.0","id":7,"method":"tools/call"}`,
+			`{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"moat could not check this message"}],"isError":true}}`},
+		{"Defer without a function fails closed",
+			func(context.Context, *Message, *Message) (Verdict, error) { return Verdict{Action: Defer}, nil },
+			`{"jsonrpc":"2.0","id":8,"method":"resources/read"}`,
+			`{"jsonrpc":"2.0","id":8,"error":{"code":-32001,"message":"moat could not check this message"}}`},
 		{"synthesized result",
 			func(context.Context, *Message, *Message) (Verdict, error) {
 				return Verdict{Action: Respond, Result: []byte(`{"tools":[]}`)}, nil

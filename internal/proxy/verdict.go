@@ -1,6 +1,9 @@
 package proxy
 
-import "encoding/json"
+import (
+	"context"
+	"encoding/json"
+)
 
 // Action is what the proxy does with a message after the hooks ran.
 type Action uint8
@@ -17,6 +20,11 @@ const (
 	// Drop forwards nothing. A request dropped this way still gets an error
 	// answer: nobody is left waiting forever.
 	Drop
+	// Defer decides later: Verdict.Defer runs on its own goroutine (bounded
+	// by Limits.CallTimeout) and its verdict is then applied. A hook that
+	// must wait on a peer, such as asking the user with Proxy.Call, returns
+	// Defer instead of blocking the loop that reads that peer.
+	Defer
 )
 
 // Verdict is a hook's decision about one message.
@@ -31,6 +39,8 @@ type Verdict struct {
 	Error  *RPCError
 	// Reason is a short user-safe text for Drop and failed-closed answers.
 	Reason string
+	// Defer, with the Defer action, produces the final verdict.
+	Defer func(ctx context.Context) (Verdict, error)
 }
 
 // RPCError is a JSON-RPC error object. Message must be safe to show to the

@@ -24,13 +24,20 @@ type StreamOptions struct {
 	MaxFrame int
 }
 
-// stream frames newline-delimited JSON over a reader and a writer.
+// stream frames newline-delimited JSON over a reader and a writer. Reads
+// happen in the caller's goroutine (no hand-off per message: that costs a
+// scheduler wake-up on every hop); Close unblocks a pending read on pipes by
+// closing them.
 type stream struct {
 	w       io.Writer
 	closer  io.Closer
 	writeMu sync.Mutex
 
-	frames    chan readResult
+	readMu   sync.Mutex
+	br       *bufio.Reader
+	maxFrame int
+	readErr  error // sticky terminal read error
+
 	closed    chan struct{}
 	closeOnce sync.Once
 }
@@ -50,27 +57,7 @@ func NewStream(r io.Reader, w io.Writer, closer io.Closer, opts StreamOptions) C
 	if maxFrame <= 0 {
 		maxFrame = DefaultMaxFrame
 	}
-	s := &stream{w: w, closer: closer, frames: make(chan readResult, 1), closed: make(chan struct{})}
-	go s.readLoop(bufio.NewReaderSize(r, 64<<10), maxFrame)
-	return s
-}
-
-func (s *stream) readLoop(br *bufio.Reader, maxFrame int) {
-	for {
-		frame, err := readLine(br, maxFrame)
-		if err == nil && len(frame) == 0 {
-			continue
-		}
-		select {
-		case s.frames <- readResult{frame, err}:
-		case <-s.closed:
-			return
-		}
-		var tooLarge *TooLargeError
-		if err != nil && !errors.As(err, &tooLarge) {
-			return
-		}
-	}
+	return &stream{w: w, closer: closer, br: bufio.NewReaderSize(r, 64<<10), maxFrame: maxFrame, closed: make(chan struct{})}
 }
 
 // readLine reads one line without its terminator, holding at most maxFrame
@@ -140,14 +127,29 @@ func clip(b []byte, n int) []byte {
 }
 
 func (s *stream) Read(ctx context.Context) ([]byte, error) {
-	select {
-	case r := <-s.frames:
-		return r.frame, r.err
-	case <-s.closed:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	for s.readErr == nil {
+		select {
+		case <-s.closed:
+			return nil, ErrClosed
+		default:
+		}
+		frame, err := readLine(s.br, s.maxFrame)
+		var tooLarge *TooLargeError
+		switch {
+		case errors.As(err, &tooLarge):
+			return nil, err
+		case err != nil:
+			s.readErr = err
+		case len(frame) > 0:
+			return frame, nil
+		}
+	}
+	return nil, s.readErr
 }
 
 func (s *stream) Write(ctx context.Context, frame []byte) error {
