@@ -54,7 +54,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	fl.StringVar(&o.home, "home", "", "scan this home directory instead of yours (env relocations and system files are ignored)")
 	fl.StringVarP(&o.format, "format", "f", "table", "output format: table, json or sarif")
 	fl.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding is at or above this severity (info, low, medium, high, critical, none)")
-	fl.StringVar(&o.ignore, "ignore", "", "suppressions file (default: .moatignore in the current directory, if present)")
+	fl.StringVar(&o.ignore, "ignore", "", "suppressions file (default: .moatignore in the current directory and in project PATHs, if present)")
 	fl.IntVar(&o.maxServers, "max-project-servers", scan.DefaultMaxProjectServers, "flag projects with more servers enabled than this (-1: off)")
 	fl.BoolVar(&o.noWarnings, "no-warnings", false, "do not print discovery and suppression warnings")
 	fl.StringVar(&o.osLayout, "os", "", "read the home with this OS's layout: linux, darwin or windows (default: this OS)")
