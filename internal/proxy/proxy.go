@@ -83,11 +83,11 @@ type Proxy struct {
 	Limits Limits
 	Logger *slog.Logger
 
-	once    sync.Once
-	log     *slog.Logger
-	conns   [2]transport.Conn
-	pend    [2]*pending // pend[s]: requests sent by side s, waiting for other(s)
-	own     *pending    // requests moat itself sent, by id
+	once     sync.Once
+	log      *slog.Logger
+	conns    [2]transport.Conn
+	pend     [2]*pending // pend[s]: requests sent by side s, waiting for other(s)
+	own      *pending    // requests moat itself sent, by id
 	ids      idSpace
 	deferred chan struct{} // semaphore for Defer verdicts
 }
