@@ -221,3 +221,19 @@ func TestConcurrentScan(t *testing.T) {
 		t.Errorf("scan not deterministic: %s vs %s", got, want)
 	}
 }
+
+func TestFoldLeet(t *testing.T) {
+	tests := map[string]string{
+		"1gn0re prev10us 1nstruct10ns": "ignore previous instructions",
+		"s3cret ex4mple":               "secret example",
+		"base64 sha256 utf8 10mb 2fa":  "base64 sha256 utf8 10mb 2fa",
+		"550e8400 ed25519 k8s b2b":     "550e8400 ed25519 k8s b2b",
+	}
+	for in, want := range tests {
+		b := []byte(in)
+		foldLeet(b)
+		if string(b) != want {
+			t.Errorf("foldLeet(%q) = %q, want %q", in, b, want)
+		}
+	}
+}

@@ -193,3 +193,71 @@ func splitIdentifier(s string) string {
 	}
 	return string(out)
 }
+
+// leetDigits maps the digits attackers use for letters ("1gn0re").
+var leetDigits = [10]byte{'o', 'i', 0, 'e', 'a', 's', 0, 't', 0, 0}
+
+// foldLeet rewrites leetspeak words in place ("1gn0re" → "ignore",
+// "prev10us" → "previous"). A word qualifies when it mixes at least two
+// letters with digits and does not look like an ordinary token: trailing
+// version or size digits ("base64", "sha256"), a number with a short unit
+// ("10mb", "2fa"), hex ("550e8400") or a long random run (keys, hashes).
+// Byte length is unchanged, so offsets stay valid.
+func foldLeet(f []byte) {
+	for i := 0; i < len(f); {
+		if !isASCIIWord(f[i]) {
+			i++
+			continue
+		}
+		j := i
+		letters, digits, hex := 0, 0, true
+		for j < len(f) && isASCIIWord(f[j]) {
+			c := f[j]
+			if c >= '0' && c <= '9' {
+				digits++
+			} else {
+				letters++
+				hex = hex && c <= 'f'
+			}
+			j++
+		}
+		if digits > 0 && letters >= 2 && j-i <= 20 && !(hex && j-i >= 6) && leetShaped(f[i:j]) {
+			for k := i; k < j; k++ {
+				if c := f[k]; c >= '0' && c <= '9' && leetDigits[c-'0'] != 0 {
+					f[k] = leetDigits[c-'0']
+				}
+			}
+		}
+		i = j
+	}
+}
+
+// leetShaped: a run of one or two digits sits between letters
+// ("prev10us", "1nstruct10ns"), or the word opens with a digit followed by at
+// least four letters ("1gnore").
+func leetShaped(w []byte) bool {
+	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
+	for k := 1; k < len(w); k++ {
+		if !isDigit(w[k]) || isDigit(w[k-1]) {
+			continue
+		}
+		e := k
+		for e < len(w) && isDigit(w[e]) {
+			e++
+		}
+		if e-k <= 2 && e < len(w) {
+			return true
+		}
+	}
+	if isDigit(w[0]) {
+		n := 0
+		for _, c := range w[1:] {
+			if isDigit(c) {
+				break
+			}
+			n++
+		}
+		return n >= 4
+	}
+	return false
+}

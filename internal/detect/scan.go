@@ -63,6 +63,7 @@ func (e *Engine) scan(t *Target, text string, depth int) []finding.Finding {
 	st.reset(t, ctx)
 	st.norm = norm
 	foldText(&st.f, src)
+	foldLeet(st.f.fold)
 	e.collectHits(st)
 	out, weight := e.evalRules(st, out, t)
 	if depth == 0 {
