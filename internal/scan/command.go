@@ -32,7 +32,8 @@ func (c *checker) commandLine(s *inventory.ServerSpec, argv []string) {
 			src = src[:maxCommandLine]
 		}
 		_, hits := shellparse.Check(src)
-		ev := src
+		red := RedactServer(*s)
+		ev := strings.Join(red.Argv(), " ")
 		if r := []rune(ev); len(r) > 200 {
 			ev = string(r[:200]) + "…"
 		}
