@@ -33,7 +33,11 @@ func (c *checker) commandLine(s *inventory.ServerSpec, argv []string) {
 		}
 		_, hits := shellparse.Check(src)
 		red := RedactServer(*s)
-		ev := strings.Join(red.Argv(), " ")
+		words := red.Argv()
+		for i, w := range words {
+			words[i] = shellparse.Quote(w)
+		}
+		ev := strings.Join(words, " ")
 		if r := []rune(ev); len(r) > 200 {
 			ev = string(r[:200]) + "…"
 		}
