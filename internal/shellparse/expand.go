@@ -14,6 +14,9 @@ var plainEnv = map[string]string{
 	"SHELL": "/bin/bash", "BASH": "/bin/bash",
 }
 
+// maxVar bounds one variable's value.
+const maxVar = 8 << 10
+
 // sliceEnv adds values used only when a script slices or transforms them;
 // plain $HOME stays "$HOME" so that analyzers recognise it.
 var sliceEnv = map[string]string{"HOME": "/home/user", "PWD": "/home/user", "USER": "user", "LOGNAME": "user", "OLDPWD": "/"}
@@ -37,9 +40,21 @@ func (p *parser) expandVar(name string) string {
 		p.trick("ifs")
 	}
 	if v, ok := p.lookup(name, false); ok {
-		return v
+		return p.spend(v)
 	}
 	return "$" + name
+}
+
+// spend charges an expansion's output to the parse budget, so that
+// a=${a//a/aaaa} chains and $a$a$a… cannot blow up; past the budget
+// expansions are empty and the script is marked truncated.
+func (p *parser) spend(v string) string {
+	p.st.work -= len(v)
+	if p.st.work < 0 {
+		p.s.Truncated = true
+		return ""
+	}
+	return v
 }
 
 // expandBraced expands the inside of ${…}.
@@ -88,10 +103,14 @@ func (p *parser) expandBraced(in string) string {
 		if pat == "" {
 			return val
 		}
-		if all {
-			return strings.ReplaceAll(val, pat, rep)
+		if len(rep) > len(pat) && strings.Count(val, pat)*(len(rep)-len(pat)) > maxVar {
+			p.s.Truncated = true
+			return ""
 		}
-		return strings.Replace(val, pat, rep, 1)
+		if all {
+			return p.spend(strings.ReplaceAll(val, pat, rep))
+		}
+		return p.spend(strings.Replace(val, pat, rep, 1))
 	case op[0] == '#':
 		p.trick("substitution")
 		return strings.TrimPrefix(val, strings.TrimLeft(op, "#"))
@@ -170,7 +189,7 @@ func (p *parser) substitute(inner, origin string) string {
 	sub := p.addSub(inner, origin)
 	if out, ok := scriptOutput(sub); ok {
 		p.trick("substitution-" + outputTrick(sub))
-		return out
+		return p.spend(out)
 	}
 	return "$(…)"
 }
@@ -260,7 +279,7 @@ func transform(c *Command, in string) (string, bool) {
 			r[i], r[j] = r[j], r[i]
 		}
 		return string(r), true
-	case name == "tr" && len(c.Argv) == 3 && len(c.Argv[1]) == len(c.Argv[2]):
+	case name == "tr" && len(c.Argv) == 3 && len(c.Argv[1]) == len(c.Argv[2]) && len(c.Argv[1]) <= 256:
 		from, to := c.Argv[1], c.Argv[2]
 		return strings.Map(func(r rune) rune {
 			if i := strings.IndexRune(from, r); i >= 0 && i < len(to) {

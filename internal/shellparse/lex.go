@@ -162,6 +162,10 @@ func (p *parser) setVar(a string) {
 	if p.st.vars == nil {
 		p.st.vars = map[string]string{}
 	}
+	if len(v) > maxVar {
+		v = v[:maxVar]
+		p.s.Truncated = true
+	}
 	if len(p.st.vars) < 256 {
 		p.st.vars[k] = v
 	}
