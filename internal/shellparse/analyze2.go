@@ -100,7 +100,7 @@ var spawnWords = []string{"subprocess", "pty.spawn", "dup2", "/bin/sh", "/bin/ba
 func checkReverse(c *Command, add addFunc) {
 	name := c.Name()
 	for _, a := range append(append([]string{}, c.Argv...), redirectTargets(c)...) {
-		if strings.Contains(a, "/dev/tcp/") || strings.Contains(a, "/dev/udp/") {
+		if strings.Contains(a, "/dev/tcp/") || strings.Contains(a, "/dev/udp/") || strings.Contains(a, "/inet/tcp/") || strings.Contains(a, "/inet/udp/") {
 			add(c, ReverseShell, "bash network redirection "+Quote(a))
 			return
 		}
