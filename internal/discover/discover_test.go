@@ -2,6 +2,7 @@ package discover
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"os"
@@ -278,5 +279,43 @@ func TestExplicitFileWithoutServersWarns(t *testing.T) {
 	inv := Discover(Options{Targets: []string{p}})
 	if len(inv.Warnings) != 1 || !strings.Contains(inv.Warnings[0].Message, "no MCP servers") {
 		t.Errorf("warnings %v", inv.Warnings)
+	}
+}
+
+// opencode's project list is read from its SQLite database without writing
+// anything next to it.
+func TestOpencodeProjectDB(t *testing.T) {
+	home, proj := t.TempDir(), t.TempDir()
+	dataDir := filepath.Join(home, ".local", "share", "opencode")
+	os.MkdirAll(dataDir, 0o755)
+	dbPath := filepath.Join(dataDir, "opencode.db")
+	db, err := sql.Open("sqlite", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"CREATE TABLE project (id TEXT PRIMARY KEY, worktree TEXT NOT NULL, vcs TEXT)",
+		"INSERT INTO project VALUES ('a', '" + proj + "', 'git'), ('b', '/nonexistent/x', NULL)",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	os.WriteFile(filepath.Join(proj, "opencode.json"), []byte(`{"mcp": {"p": {"type": "local", "command": ["node", "s.js"]}}}`), 0o644)
+	before, _ := os.ReadDir(dataDir)
+	inv := Discover(Options{Env: Env{OS: "linux", Home: home}})
+	if len(inv.Servers) != 1 || inv.Servers[0].Source.Project != filepath.ToSlash(proj) || len(inv.Warnings) != 0 {
+		t.Fatalf("servers %+v warnings %v", inv.Servers, inv.Warnings)
+	}
+	after, _ := os.ReadDir(dataDir)
+	if len(after) != len(before) {
+		t.Errorf("reading the database created files: %v -> %v", before, after)
+	}
+	// A database without the table is a warning, not a failure.
+	os.WriteFile(filepath.Join(dataDir, "opencode-old.db"), nil, 0o644)
+	inv = Discover(Options{Env: Env{OS: "linux", Home: home}})
+	if len(inv.Servers) != 1 || len(inv.Warnings) != 1 {
+		t.Errorf("servers %d warnings %v", len(inv.Servers), inv.Warnings)
 	}
 }

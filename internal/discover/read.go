@@ -66,6 +66,7 @@ func Discover(opts Options) Inventory {
 				d.run(l, l.Paths(env))
 			}
 		}
+		d.followProjects(d.opencodeWorktrees(opts.Env))
 	} else {
 		for _, t := range opts.Targets {
 			d.target(t)
@@ -164,7 +165,13 @@ func (d *discoverer) file(l Locator, c Candidate) {
 	if len(d.opts.Targets) > 0 {
 		return // an explicit file does not pull in its projects
 	}
-	for _, p := range r.Projects {
+	d.followProjects(r.Projects)
+}
+
+// followProjects scans the project files of each listed directory that
+// exists and was not scanned yet.
+func (d *discoverer) followProjects(ps []string) {
+	for _, p := range ps {
 		if len(d.projects) >= maxProjects {
 			break
 		}
@@ -172,6 +179,20 @@ func (d *discoverer) file(l Locator, c Candidate) {
 			d.project(p)
 		}
 	}
+}
+
+// opencodeWorktrees lists the projects opencode has opened.
+func (d *discoverer) opencodeWorktrees(env Env) []string {
+	var out []string
+	for _, db := range opencodeDBs(env) {
+		ps, err := opencodeProjects(db)
+		if err != nil {
+			d.warn(db, "cannot list opencode projects: %v", err)
+			continue
+		}
+		out = append(out, ps...)
+	}
+	return out
 }
 
 // forbidden are pseudo-filesystems discovery never reads.
