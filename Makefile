@@ -10,7 +10,7 @@ build:
 
 # The main job on a fresh machine (uses the bundled demo when no MCP client is installed).
 demo:
-	$(GO) run ./cmd/moat inspect examples/demo/poisoned-tools.json
+	$(GO) run ./cmd/moat inspect --fail-on none examples/demo/poisoned-tools.json
 
 # Every test: unit, golden, fuzz seed corpora, evaluation thresholds, end to end.
 test: e2e-deps

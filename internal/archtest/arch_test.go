@@ -45,7 +45,7 @@ const mod = "github.com/moat-dev/moat/internal/"
 
 // pure packages may not do I/O: no network, no files, no processes, no
 // databases, and no configuration loading.
-var pure = []string{"normalize", "detect", "finding", "secrets", "policy", "sanitize", "pin", "inventory", "typosquat", "shellparse", "netaddr"}
+var pure = []string{"normalize", "detect", "finding", "secrets", "policy", "sanitize", "pin", "inventory", "typosquat", "shellparse", "netaddr", "mcpdoc", "hook"}
 
 var impureImports = []string{"net", "net/http", "os", "os/exec", "database/sql", "modernc.org/sqlite", "syscall", "log", "log/slog"}
 
