@@ -23,6 +23,9 @@ type Command struct {
 	// Grace is how long Stop waits after closing stdin and again after
 	// SIGTERM before it kills the process group. 0 means 2 seconds.
 	Grace time.Duration
+	// Prepare, if set, may rewrite the command before it starts (moat run
+	// --sandbox uses it to start the server inside the sandbox).
+	Prepare func(*exec.Cmd) error
 }
 
 // Process is a running child: a Conn over its stdin/stdout plus lifecycle.
@@ -41,6 +44,11 @@ func (c Command) Start() (*Process, error) {
 	cmd := exec.Command(c.Path, c.Args...)
 	cmd.Env, cmd.Dir, cmd.Stderr = c.Env, c.Dir, c.Stderr
 	cmd.SysProcAttr = sysProcAttr()
+	if c.Prepare != nil {
+		if err := c.Prepare(cmd); err != nil {
+			return nil, fmt.Errorf("preparing MCP server %q: %w", c.Path, err)
+		}
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, fmt.Errorf("creating stdin pipe for %s: %w", c.Path, err)

@@ -35,6 +35,7 @@ type options struct {
 	callTimeout time.Duration
 	maxCallTime time.Duration
 	grace       time.Duration
+	sandbox     sandboxFlags
 }
 
 // NewCmd returns the run command.
@@ -62,6 +63,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	fl.StringVar(&o.maxSize, "max-message-size", "16MiB", "largest JSON-RPC message accepted from either side (e.g. 512KiB, 16MiB, 64MiB)")
 	fl.DurationVar(&o.callTimeout, "call-timeout", proxy.DefaultCallTimeout, "how long a request may wait for its answer before the caller gets an error")
 	fl.DurationVar(&o.maxCallTime, "max-call-time", proxy.DefaultMaxCallTime, "progress notifications restart --call-timeout, but no request waits longer than this in total")
+	addSandboxFlags(fl, &o.sandbox)
 	fl.DurationVar(&o.grace, "shutdown-grace", 2*time.Second, "how long to wait for the server after closing its stdin, and again after SIGTERM, before killing it")
 	return cmd
 }
@@ -89,6 +91,8 @@ func runE(ctx context.Context, f *cmdutil.Factory, o *options, args []string) er
 	switch {
 	case o.url != "" && len(args) > 0:
 		return cmdutil.Usagef("give either --url or a command after --, not both")
+	case o.url != "" && o.sandbox.mode != "off":
+		return cmdutil.Usagef("--sandbox confines a server moat starts; it does not apply to --url")
 	case o.url != "":
 		return runRemote(ctx, f, o, limits, log)
 	case len(args) == 0:
@@ -122,13 +126,19 @@ func newLogger(f *cmdutil.Factory) *slog.Logger {
 }
 
 func runChild(ctx context.Context, f *cmdutil.Factory, o *options, args []string, limits proxy.Limits, log *slog.Logger) error {
+	sb, err := startSandbox(f, o, args)
+	if err != nil {
+		return err
+	}
+	defer sb.close()
 	proc, err := transport.Command{
 		Path: args[0], Args: args[1:], Stderr: f.IO.ErrOut,
-		MaxFrame: limits.MaxMessageSize, Grace: o.grace,
+		MaxFrame: limits.MaxMessageSize, Grace: o.grace, Prepare: sb.prepare,
 	}.Start()
 	if err != nil {
 		return err
 	}
+	sb.started()
 	client := transport.NewStream(f.IO.In, f.IO.Out, nil, transport.StreamOptions{MaxFrame: limits.MaxMessageSize})
 	p := &proxy.Proxy{Client: client, Upstream: proc.Conn, Limits: limits, Logger: log}
 
