@@ -451,3 +451,17 @@ func FuzzRedactArgs(f *testing.F) {
 		}
 	})
 }
+
+func TestKeepValuesStillRedactsSecrets(t *testing.T) {
+	r := Redactor{KeepValues: true}
+	got := string(r.Args(json.RawMessage(`{"dsn":"postgres://admin:s3cr3tP4ss@db.internal:5432/prod","n":2}`)))
+	if strings.Contains(got, "s3cr3tP4ss") || !strings.Contains(got, "db.internal") || !strings.Contains(got, `"n":2`) {
+		t.Fatalf("got %s", got)
+	}
+	m := NewMemory(fixedClock(), Redactor{})
+	_ = m.Write(Event{Kind: KindDecision, Reason: "dsn postgres://admin:s3cr3tP4ss@db.internal:5432/prod", Details: map[string]any{"cmd": []string{"psql postgres://admin:s3cr3tP4ss@db.internal/prod"}}})
+	b, _ := json.Marshal(m.Events()[0])
+	if strings.Contains(string(b), "s3cr3tP4ss") {
+		t.Fatalf("secret in reason or details: %s", b)
+	}
+}

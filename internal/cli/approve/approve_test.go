@@ -84,12 +84,13 @@ func TestApprovalsListing(t *testing.T) {
 	if code, _, e := h.run("approvals"); code != 0 || !strings.Contains(e, "no calls are waiting") {
 		t.Fatalf("empty: %d %s", code, e)
 	}
-	id := h.ask(`{"repo":"moat-dev/moat","title":"hi \u001b[2J","body":"x\u202ey"}`, "sess-1")
+	id := h.ask(`{"repo":"moat-dev/moat","title":"hi \u001b[2J","body":"x`+"\u202e\u200b"+`y"}`, "sess-1")
 	h.now = t0.Add(3 * time.Minute)
 	code, out, _ := h.run("approvals")
 	if code != 0 {
 		t.Fatal(out)
 	}
+	t.Logf("moat approvals:\n%s", out)
 	for _, want := range []string{id + "  github/create_issue", "client claude-code, session sess-1", "ask-writes",
 		"creating issues needs approval", "3m ago; expires in 7m", `"repo": "moat-dev/moat"`, "sha256:",
 		"moat approve " + id + " ", "moat approve " + id + " --session", "moat deny " + id} {
@@ -97,7 +98,7 @@ func TestApprovalsListing(t *testing.T) {
 			t.Errorf("listing lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.ContainsAny(out, "\x1b\u202e") {
+	if strings.ContainsAny(out, "\x1b\u202e\u200b") || !strings.Contains(out, `x\u202e\u200by`) {
 		t.Fatalf("terminal controls in listing: %q", out)
 	}
 	code, out, _ = h.run("approvals", "--format", "json")
@@ -213,5 +214,16 @@ func TestApproveRefusesWithoutTerminal(t *testing.T) {
 	// Denying narrows permissions and needs no terminal.
 	if code := cli.Run(h.f, []string{"deny", id}); code != 0 {
 		t.Fatalf("deny without a terminal: exit %d", code)
+	}
+}
+
+func TestApprovalsRedactSecrets(t *testing.T) {
+	h := newHarness(t)
+	h.ask(`{"dsn":"postgres://admin:s3cr3tP4ss@db.internal:5432/prod","q":"select 1"}`, "s")
+	for _, format := range []string{"table", "json"} {
+		code, out, _ := h.run("approvals", "--format", format)
+		if code != 0 || strings.Contains(out, "s3cr3tP4ss") || !strings.Contains(out, "REDACTED") || !strings.Contains(out, "select 1") {
+			t.Fatalf("%s: exit %d, secret shown or arguments missing:\n%s", format, code, out)
+		}
 	}
 }
