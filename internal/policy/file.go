@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -108,7 +109,9 @@ type parsed struct {
 var lineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseDoc decodes a document strictly: unknown keys, duplicate keys and
-// type mismatches are errors with line numbers.
+// type mismatches are errors with line numbers. The YAML is parsed once
+// into a node tree, checked for unknown keys against the schema and then
+// decoded from the tree.
 func parseDoc(src Source) (*parsed, []Problem) {
 	p := &parsed{src: src}
 	if len(src.Data) > MaxPolicyBytes {
@@ -118,19 +121,67 @@ func parseDoc(src Source) (*parsed, []Problem) {
 		return p, nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(src.Data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p.doc); err != nil {
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
 		return nil, yamlProblems(src.Name, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, []Problem{{Source: src.Name, Line: extra.Line, Message: "more than one YAML document; put everything in one"}}
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(src.Data, &root); err == nil {
-		p.lines(&root)
+	if probs := checkKnown(src.Name, &root, reflect.TypeOf(p.doc), 0); len(probs) > 0 {
+		return nil, probs
 	}
+	if err := root.Decode(&p.doc); err != nil {
+		return nil, yamlProblems(src.Name, err)
+	}
+	p.lines(&root)
 	return p, nil
+}
+
+var schemaNames = map[reflect.Type]string{
+	reflect.TypeOf(fileDoc{}): "the policy file", reflect.TypeOf(ruleDoc{}): "a rule", reflect.TypeOf(argDoc{}): "an args entry",
+	reflect.TypeOf(builtinsDoc{}): "builtins", reflect.TypeOf(disableDoc{}): "a builtins.disable entry",
+}
+
+// checkKnown reports mapping keys that the schema type t does not have.
+// Alias nodes are not followed (their anchors are checked where defined).
+func checkKnown(name string, n *yaml.Node, t reflect.Type, depth int) []Problem {
+	if depth > 16 {
+		return nil
+	}
+	var out []Problem
+	switch {
+	case n.Kind == yaml.DocumentNode:
+		for _, c := range n.Content {
+			out = append(out, checkKnown(name, c, t, depth+1)...)
+		}
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			f, ok := fieldByTag(t, k.Value)
+			if !ok {
+				out = append(out, Problem{Source: name, Line: k.Line, Message: fmt.Sprintf("unknown key %q in %s", k.Value, schemaNames[t])})
+				continue
+			}
+			out = append(out, checkKnown(name, n.Content[i+1], f.Type, depth+1)...)
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for _, c := range n.Content {
+			out = append(out, checkKnown(name, c, t.Elem(), depth+1)...)
+		}
+	}
+	return out
+}
+
+func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag == key {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 func yamlProblems(name string, err error) []Problem {
