@@ -465,3 +465,20 @@ func TestKeepValuesStillRedactsSecrets(t *testing.T) {
 		t.Fatalf("secret in reason or details: %s", b)
 	}
 }
+
+// BenchmarkAuditEncode is the CPU part of an append (redact, marshal, hash)
+// without the file, lock and fsync.
+func BenchmarkAuditEncode(b *testing.B) {
+	m := NewMemory(fixedClock(), Redactor{})
+	e := Event{Kind: KindDecision, Server: "github", Tool: "create_issue", Decision: "allow", Rule: "r1",
+		Args: json.RawMessage(`{"title":"x","body":"a longer body of text","labels":["a","b"]}`)}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if err := m.Write(e); err != nil {
+			b.Fatal(err)
+		}
+		if i%1024 == 1023 {
+			m = NewMemory(fixedClock(), Redactor{})
+		}
+	}
+}
