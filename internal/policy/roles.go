@@ -261,7 +261,7 @@ func identKey(k string) bool {
 // injectionIn describes what makes an identifier value unsafe to pass on
 // to a command line or query, or "".
 func injectionIn(v string) string {
-	for _, c := range []string{";", "|", "&", "`", "$(", "${", "\n", "\r", "\x00", ">", "<"} {
+	for _, c := range []string{";", "|", "&&", "`", "$(", "${", "\n", "\r", "\x00"} {
 		if strings.Contains(v, c) {
 			return "contains " + strconv.Quote(c)
 		}
