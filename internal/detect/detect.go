@@ -148,6 +148,9 @@ func (e *Engine) Scan(t Target) []finding.Finding {
 	if !e.skipSecr {
 		out = appendSecrets(out, &t, capText(t.Text))
 	}
+	if len(out) < 2 {
+		return out
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Severity != out[j].Severity {
 			return out[i].Severity > out[j].Severity

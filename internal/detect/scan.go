@@ -19,7 +19,8 @@ type state struct {
 	hits     []hit
 	termHits [][]int32 // term id → indexes into hits
 	touched  []int32
-	t        *Target
+	t        *Target // points at tgt
+	tgt      Target
 	ctx      Context
 	fences   []int32 // fold offsets of ``` markers
 	fenceOK  bool
@@ -32,7 +33,8 @@ func (st *state) reset(t *Target, ctx Context) {
 	}
 	st.touched = st.touched[:0]
 	st.hits = st.hits[:0]
-	st.t, st.ctx = t, ctx
+	st.tgt, st.ctx = *t, ctx
+	st.t = &st.tgt
 	st.fences, st.fenceOK = st.fences[:0], false
 }
 
