@@ -3,6 +3,10 @@ package approve_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +229,32 @@ func TestApprovalsRedactSecrets(t *testing.T) {
 		if code != 0 || strings.Contains(out, "s3cr3tP4ss") || !strings.Contains(out, "REDACTED") || !strings.Contains(out, "select 1") {
 			t.Fatalf("%s: exit %d, secret shown or arguments missing:\n%s", format, code, out)
 		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+func TestApprovalsGolden(t *testing.T) {
+	h := newHarness(t)
+	id := h.ask(`{"path":"/srv/app/config.yaml","content":"listen: 8080\nworkers: 4\n","mode":420,"backup":true}`, "sess-42")
+	h.now = t0.Add(90 * time.Second)
+	code, out, _ := h.run("approvals")
+	if code != 0 {
+		t.Fatal(out)
+	}
+	// The id is random and the hash is the policy package's business.
+	got := regexp.MustCompile(`sha256:[0-9a-f]{64}`).ReplaceAllString(strings.ReplaceAll(out, id, "<ID>"), "sha256:<HASH>")
+	golden := filepath.Join("testdata", "approvals.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if got != string(want) {
+		t.Fatalf("output differs from %s (run with -update to accept):\n--- got\n%s\n--- want\n%s", golden, got, want)
 	}
 }
