@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/moat-dev/moat/internal/secrets"
 )
 
 // Approval statuses.
@@ -24,9 +26,9 @@ type Approval struct {
 	ID     string
 	Server string
 	Tool   string
-	// Args is the call's raw JSON arguments, cut to MaxArgsJSON bytes
-	// (ArgsTruncated) — then no longer valid JSON. ArgsSize is the original
-	// length.
+	// Args is the call's raw JSON arguments with recognised secrets
+	// replaced (internal/secrets), cut to MaxArgsJSON bytes (ArgsTruncated)
+	// — then no longer valid JSON. ArgsSize is the original length.
 	Args          json.RawMessage
 	ArgsTruncated bool
 	ArgsSize      int
@@ -99,6 +101,12 @@ func validateApproval(a *Approval) error {
 	}
 	a.Reason = truncUTF8(a.Reason, maxTextLen)
 	a.ArgsSize = len(a.Args)
+	// Keep no credentials at rest: people see the arguments only with
+	// secrets redacted anyway, and the grant binds to ArgsHash, computed by
+	// the caller over the original arguments.
+	if red, ms := secrets.Redact(string(a.Args)); len(ms) > 0 {
+		a.Args = json.RawMessage(red)
+	}
 	if len(a.Args) > MaxArgsJSON {
 		a.Args, a.ArgsTruncated = json.RawMessage(truncUTF8(string(a.Args), MaxArgsJSON)), true
 	}

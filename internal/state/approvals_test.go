@@ -223,3 +223,16 @@ func TestRandomIDAlphabet(t *testing.T) {
 		t.Fatalf("ids repeat: %d distinct of 200", len(seen))
 	}
 }
+
+func TestApprovalArgsStoredWithoutSecrets(t *testing.T) {
+	db := openTest(t, Options{})
+	id := newApproval(t, db, Approval{Server: "db", Tool: "query", ArgsHash: "h",
+		Args: json.RawMessage(`{"dsn":"postgres://admin:s3cr3tP4ss@db.internal:5432/prod"}`)})
+	a, err := db.GetApproval(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(a.Args), "s3cr3tP4ss") || !json.Valid(a.Args) {
+		t.Fatalf("stored %s", a.Args)
+	}
+}
