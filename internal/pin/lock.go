@@ -40,7 +40,7 @@ type Server struct {
 	// ("@scope/pkg@1.2.3").
 	Packages []string `json:"packages,omitempty"`
 	// Instructions is the hash of the initialize result's instructions.
-	Instructions string `json:"instructions_sha256,omitempty"`
+	Instructions string  `json:"instructions_sha256,omitempty"`
 	Tools        []Entry `json:"tools"`
 }
 
