@@ -1,0 +1,215 @@
+package sandbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/moat-dev/moat/internal/audit"
+	"github.com/moat-dev/moat/internal/sandbox"
+)
+
+var bin struct{ dir, moat, probe, root string }
+
+func TestMain(m *testing.M) {
+	if sandbox.IsChild() { // Check() re-executes the test binary
+		os.Exit(sandbox.ChildMain())
+	}
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "moat-sandbox-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	bin.root, _ = filepath.Abs(filepath.Join("..", ".."))
+	bin.dir, bin.moat, bin.probe = dir, filepath.Join(dir, "moat"), filepath.Join(dir, "probe")
+	for out, pkg := range map[string]string{bin.moat: "./cmd/moat", bin.probe: "./internal/sandbox/testdata/probe"} {
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Dir = bin.root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, b)
+			return 1
+		}
+	}
+	return m.Run()
+}
+
+// needNamespaces skips when this machine cannot create the namespaces
+// (what `moat sandbox check` reports); CI machines can.
+func needNamespaces(t testing.TB) {
+	t.Helper()
+	for _, l := range sandbox.Check().Layers {
+		if !l.Available {
+			msg := fmt.Sprintf("sandbox layer %s unavailable here (%s); `moat sandbox check` says how to enable it", l.Name, l.Detail)
+			if os.Getenv("CI") != "" {
+				t.Fatal(msg + " (CI is set, so this is a failure)")
+			}
+			t.Skip(msg)
+		}
+	}
+}
+
+// env is moat's environment: a fixture home and a private state dir.
+func env(t testing.TB, home, state string) []string {
+	t.Helper()
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "MOAT_STATE_DIR=") && !strings.HasPrefix(kv, "XDG_STATE_HOME=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, "HOME="+home, "MOAT_STATE_DIR="+state)
+}
+
+func connectMoat(t testing.TB, environ []string, args ...string) *mcp.ClientSession {
+	t.Helper()
+	cmd := exec.Command(bin.moat, args...)
+	cmd.Env = environ
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	client := mcp.NewClient(&mcp.Implementation{Name: "moat-sandbox-e2e", Version: "1"}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatalf("connecting through moat %v: %v (stderr: %s)", args, err, stderr.String())
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+func callJSON(t testing.TB, cs *mcp.ClientSession, name string, args any) map[string]string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var got map[string]string
+	if err := json.Unmarshal([]byte(res.Content[0].(*mcp.TextContent).Text), &got); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func loopbackServer(t testing.TB, body string) (*httptest.Server, string) {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, body) }))
+	t.Cleanup(s.Close)
+	u, _ := url.Parse(s.URL)
+	return s, u.Host
+}
+
+// TestConfinedServer runs the probe server under `moat run --sandbox`:
+// every forbidden attempt fails, the allowed loopback host is reachable
+// only through the proxy, and the egress decisions are in the audit log.
+func TestConfinedServer(t *testing.T) {
+	needNamespaces(t)
+	base := t.TempDir()
+	home, state, root, outside := filepath.Join(base, "home"), filepath.Join(base, "state"), filepath.Join(base, "root"), filepath.Join(base, "outside")
+	for _, d := range []string{filepath.Join(home, ".ssh"), root, outside} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret := filepath.Join(home, ".ssh", "id_rsa")
+	if err := os.WriteFile(secret, []byte("not a real key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	allowed, allowedHost := loopbackServer(t, "allowed host says hi")
+	_, deniedHost := loopbackServer(t, "must not be reached")
+	_ = allowed
+	cs := connectMoat(t, env(t, home, state), "run", "--name", "probe", "--sandbox",
+		"--allow-host", allowedHost, "--allow-write", root, "--allow-read", home, "--", bin.probe)
+	got := callJSON(t, cs, "probe", map[string]any{
+		"read": secret, "write_outside": filepath.Join(outside, "x"), "write_inside": filepath.Join(root, "x"),
+		"connect": deniedHost, "fetch_denied": "http://" + deniedHost + "/", "fetch_allowed": "http://" + allowedHost + "/",
+	})
+	want := map[string]string{
+		"read":          "error: open " + secret + ": permission denied",
+		"write_outside": "error: open " + filepath.Join(outside, "x") + ": permission denied",
+		"write_inside":  "ok",
+		"fetch_denied":  "403 moat egress: denied: 127.0.0.1:",
+		"fetch_allowed": "200 allowed host says hi",
+		"ptrace":        "error: operation not permitted",
+		"hostname":      "moat-sandbox",
+	}
+	for k, w := range want {
+		if !strings.HasPrefix(got[k], w) {
+			t.Errorf("%s = %q, want prefix %q", k, got[k], w)
+		}
+	}
+	if !strings.HasPrefix(got["connect"], "error: ") {
+		t.Errorf("direct connect to the host's loopback = %q, want an error (the sandbox has its own loopback)", got["connect"])
+	}
+	if got["pid"] == "" || len(got["pid"]) > 3 {
+		t.Errorf("server pid = %q, want a small pid in its own PID namespace", got["pid"])
+	}
+	cs.Close()
+	checkAudit(t, state, allowedHost, deniedHost)
+}
+
+func checkAudit(t *testing.T, state, allowedHost, deniedHost string) {
+	t.Helper()
+	var egress []string
+	sawSandbox := false
+	err := audit.ReadDir(audit.Dir(state), func(r audit.Record) error {
+		e := r.Event
+		switch e.Kind {
+		case audit.KindSandbox:
+			sawSandbox = e.Action == "apply"
+		case audit.KindEgress:
+			egress = append(egress, fmt.Sprintf("%s %v:%v", e.Decision, e.Details["host"], e.Details["port"]))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sawSandbox {
+		t.Error("no sandbox apply record in the audit log")
+	}
+	joined := strings.Join(egress, "\n")
+	for _, w := range []string{"allow " + allowedHost, "deny " + deniedHost} {
+		if !strings.Contains(joined, w) {
+			t.Errorf("audit egress records %q lack %q", joined, w)
+		}
+	}
+}
+
+// TestStrictRefusesWithoutLayers: an unavailable layer stops strict mode.
+func TestStrictRefusesWithoutLayers(t *testing.T) {
+	missing := func() sandbox.Report {
+		return sandbox.Report{OS: "linux", Layers: []sandbox.Layer{{Name: "landlock", Required: true, Detail: "off"}}}
+	}
+	_, err := sandbox.New(sandbox.Options{Mode: sandbox.Strict, Check: missing})
+	if err == nil || !strings.Contains(err.Error(), "missing landlock") {
+		t.Fatalf("strict with a missing layer: %v", err)
+	}
+	var warn strings.Builder
+	sb, err := sandbox.New(sandbox.Options{Mode: sandbox.BestEffort, Check: missing, Stderr: &warn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if !strings.Contains(warn.String(), "landlock is missing") {
+		t.Fatalf("best-effort warning = %q", warn.String())
+	}
+}

@@ -1,0 +1,90 @@
+// Command probe is an MCP server for moat's sandbox end-to-end tests: its
+// one tool tries what a confined server must not do (and one thing it
+// may) and reports each outcome. It is built by the tests; it is not part
+// of moat.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+type probeArgs struct {
+	Read         string `json:"read"`          // a file to read (a credential in the fixture home)
+	WriteOutside string `json:"write_outside"` // a file outside every allowed path
+	WriteInside  string `json:"write_inside"`  // a file in the allowed root
+	Connect      string `json:"connect"`       // host:port dialled directly, ignoring the proxy
+	FetchDenied  string `json:"fetch_denied"`  // URL fetched through the proxy, not allowed
+	FetchAllowed string `json:"fetch_allowed"` // URL fetched through the proxy, allowed
+}
+
+func outcome(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return "error: " + err.Error()
+}
+
+// fetch uses the proxy from HTTP_PROXY explicitly: Go's environment proxy
+// skips loopback URLs, which is exactly what these tests fetch.
+func fetch(raw string) string {
+	pu, err := url.Parse(os.Getenv("HTTP_PROXY"))
+	if err != nil || pu.Host == "" {
+		return "error: no HTTP_PROXY"
+	}
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}
+	resp, err := c.Get(raw)
+	if err != nil {
+		return outcome(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return fmt.Sprintf("%d %s", resp.StatusCode, b)
+}
+
+func probe(a probeArgs) map[string]string {
+	r := map[string]string{}
+	_, err := os.ReadFile(a.Read)
+	r["read"] = outcome(err)
+	r["write_outside"] = outcome(os.WriteFile(a.WriteOutside, []byte("x"), 0o600))
+	r["write_inside"] = outcome(os.WriteFile(a.WriteInside, []byte("x"), 0o600))
+	c, err := net.DialTimeout("tcp", a.Connect, 2*time.Second)
+	if err == nil {
+		c.Close()
+	}
+	r["connect"] = outcome(err)
+	r["fetch_denied"] = fetch(a.FetchDenied)
+	r["fetch_allowed"] = fetch(a.FetchAllowed)
+	_, _, errno := syscall.Syscall6(syscall.SYS_PTRACE, syscall.PTRACE_TRACEME, 0, 0, 0, 0, 0) // allowed for any process unless seccomp denies it
+	if errno != 0 {
+		r["ptrace"] = outcome(errno)
+	} else {
+		r["ptrace"] = "ok"
+	}
+	r["pid"] = fmt.Sprint(os.Getpid())
+	host, _ := os.Hostname()
+	r["hostname"] = host
+	return r
+}
+
+func main() {
+	s := mcp.NewServer(&mcp.Implementation{Name: "probe", Version: "1.0.0"}, nil)
+	mcp.AddTool(s, &mcp.Tool{Name: "probe", Description: "Try confined operations."}, func(_ context.Context, _ *mcp.CallToolRequest, a probeArgs) (*mcp.CallToolResult, any, error) {
+		b, _ := json.Marshal(probe(a))
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(b)}}}, nil, nil
+	})
+	if err := s.Run(context.Background(), &mcp.StdioTransport{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
