@@ -141,7 +141,7 @@ type request struct {
 
 // fetch returns the body of a 2xx response, from the cache when fresh.
 func (c *Client) fetch(ctx context.Context, r request) ([]byte, error) {
-	key := r.method + " " + r.url + "\x00" + string(r.body)
+	key := r.method + " " + r.url + "\x00" + r.header.Get("Accept") + "\x00" + string(r.body)
 	if c.o.Cache != nil && !r.noCache {
 		if e, ok := c.o.Cache.Get(key); ok && (c.o.Offline || c.o.Now().Sub(e.Fetched) < c.o.TTL) {
 			if e.Status == http.StatusNotFound {

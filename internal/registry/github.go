@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/go-json-experiment/json"
@@ -212,53 +211,4 @@ func (c *Client) LastCommit(ctx context.Context, owner, repo, branch, path strin
 		return nil, err
 	}
 	return &cs[0], nil
-}
-
-// ParseGitHubURL extracts owner and repository from the ways package
-// metadata spells a GitHub repository: https://github.com/o/r(.git),
-// git+https://…, git://…, git+ssh://git@github.com/o/r.git,
-// git@github.com:o/r.git and "github:o/r". ok is false for anything else.
-func ParseGitHubURL(s string) (owner, repo string, ok bool) {
-	s = strings.TrimSpace(s)
-	low := strings.ToLower(s)
-	var rest string
-	switch {
-	case strings.HasPrefix(low, "github:"):
-		rest = s[len("github:"):]
-	case strings.HasPrefix(low, "git@github.com:"):
-		rest = s[len("git@github.com:"):]
-	default:
-		i := strings.Index(low, "github.com/")
-		if i < 0 {
-			return "", "", false
-		}
-		pre := low[:i]
-		if !(strings.HasSuffix(pre, "://") || strings.HasSuffix(pre, "://www.") || strings.HasSuffix(pre, "@")) {
-			return "", "", false
-		}
-		rest = s[i+len("github.com/"):]
-	}
-	rest, _, _ = strings.Cut(rest, "#")
-	rest, _, _ = strings.Cut(rest, "?")
-	parts := strings.Split(strings.Trim(rest, "/"), "/")
-	if len(parts) < 2 {
-		return "", "", false
-	}
-	owner, repo = parts[0], strings.TrimSuffix(parts[1], ".git")
-	if !validGitHubName(owner) || !validGitHubName(repo) {
-		return "", "", false
-	}
-	return owner, repo, true
-}
-
-func validGitHubName(s string) bool {
-	if s == "" || len(s) > 100 || s == "." || s == ".." {
-		return false
-	}
-	for _, r := range s {
-		if !(r == '-' || r == '_' || r == '.' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
 }

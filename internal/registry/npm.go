@@ -106,6 +106,7 @@ type NPMDist struct {
 	FileCount    jsontext.Value `json:"fileCount"`
 	UnpackedSize jsontext.Value `json:"unpackedSize"`
 	Attestations jsontext.Value `json:"attestations"`
+	Signatures   jsontext.Value `json:"signatures"`
 }
 
 // DecodePackument parses a packument. Keys are case-sensitive and a
@@ -120,9 +121,22 @@ func DecodePackument(b []byte) (*Packument, error) {
 
 // Packument fetches the full packument of an npm package.
 func (c *Client) Packument(ctx context.Context, name string) (*Packument, error) {
+	return c.packument(ctx, name, "application/json")
+}
+
+// AbbreviatedPackument fetches the install metadata of a package (npm's
+// "corgi" document: versions with dependencies, deprecated, bin and
+// hasInstallScript, much smaller than the full packument). A registry
+// that does not support it answers with the full document, which decodes
+// the same way.
+func (c *Client) AbbreviatedPackument(ctx context.Context, name string) (*Packument, error) {
+	return c.packument(ctx, name, "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8")
+}
+
+func (c *Client) packument(ctx context.Context, name, accept string) (*Packument, error) {
 	u := c.o.NPM.For(name) + "/" + escapeNPM(name)
 	b, err := c.fetch(ctx, request{service: "npm", method: http.MethodGet, url: u,
-		header: http.Header{"Accept": {"application/json"}}})
+		header: http.Header{"Accept": {accept}}})
 	if err != nil {
 		return nil, err
 	}
