@@ -17,6 +17,7 @@ import (
 	"github.com/moat-dev/moat/internal/cli/inspect"
 	policycmd "github.com/moat-dev/moat/internal/cli/policy"
 	"github.com/moat-dev/moat/internal/cli/run"
+	sandboxcmd "github.com/moat-dev/moat/internal/cli/sandbox"
 	scancmd "github.com/moat-dev/moat/internal/cli/scan"
 	"github.com/moat-dev/moat/internal/cli/version"
 	"github.com/moat-dev/moat/internal/iostreams"
@@ -36,6 +37,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	auditcmd.NewCmd,
 	policycmd.NewCmd,
 	hookcmd.NewCmd,
+	sandboxcmd.NewCmd,
 }
 
 // NewRoot builds the root command.
