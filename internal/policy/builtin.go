@@ -94,6 +94,8 @@ var analyzers = map[string]analyzer{
 	"sql-production-write":  sqlProductionWrite,
 	"exfil-after-taint":     exfilAfterTaint,
 	"identifier-injection":  identifierInjection,
+	"moat-self-approval":    moatSelfApproval,
+	"guardrail-tamper":      guardrailTamper,
 }
 
 // Builtins returns the built-in rules (parsed once).
