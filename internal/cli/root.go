@@ -20,6 +20,7 @@ import (
 	sandboxcmd "github.com/moat-dev/moat/internal/cli/sandbox"
 	scancmd "github.com/moat-dev/moat/internal/cli/scan"
 	"github.com/moat-dev/moat/internal/cli/version"
+	vetcmd "github.com/moat-dev/moat/internal/cli/vet"
 	"github.com/moat-dev/moat/internal/iostreams"
 )
 
@@ -38,6 +39,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	policycmd.NewCmd,
 	hookcmd.NewCmd,
 	sandboxcmd.NewCmd,
+	vetcmd.NewCmd,
 }
 
 // NewRoot builds the root command.
