@@ -42,14 +42,12 @@ func foldText(f *folded, src string) {
 		if c >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(src[i:])
 		} else if asciiClass[c] == 0 {
-			// Fast path: printable ASCII that is not a space.
+			// Fast path: a run of printable ASCII that is not a space.
 			if pendingSpace {
 				f.flushSpace(i, nl, blank)
 				pendingSpace = false
 			}
-			f.fold = append(f.fold, asciiLower[c])
-			f.offs = append(f.offs, int32(i))
-			i++
+			i = f.asciiRun(src, i)
 			continue
 		}
 		if isSpace(r) {
@@ -71,6 +69,24 @@ func foldText(f *folded, src string) {
 		i += size
 	}
 	f.offs = append(f.offs, int32(len(src)))
+}
+
+// asciiRun folds printable non-space ASCII from src[i:] and returns the
+// offset of the first byte it did not take.
+func (f *folded) asciiRun(src string, i int) int {
+	j := i
+	for j < len(src) && src[j] < utf8.RuneSelf && asciiClass[src[j]] == 0 {
+		j++
+	}
+	n := len(f.fold)
+	f.fold = slices.Grow(f.fold, j-i)[:n+j-i]
+	f.offs = slices.Grow(f.offs, j-i)[:n+j-i]
+	fold, offs := f.fold[n:], f.offs[n:]
+	for k := range j - i {
+		fold[k] = asciiLower[src[i+k]]
+		offs[k] = int32(i + k)
+	}
+	return j
 }
 
 // flushSpace writes the one space that stands for a whitespace run ending
