@@ -26,6 +26,13 @@ func upstreamServer() *mcp.Server {
 		})
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "grew"}}}, nil, nil
 	})
+	mcp.AddTool(s, &mcp.Tool{Name: "sample"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		res, err := req.Session.CreateMessage(ctx, &mcp.CreateMessageParams{MaxTokens: 5, Messages: []*mcp.SamplingMessage{{Role: "user", Content: &mcp.TextContent{Text: "hi"}}}})
+		if err != nil {
+			return nil, nil, err
+		}
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "model said " + res.Content.(*mcp.TextContent).Text}}}, nil, nil
+	})
 	return s
 }
 
@@ -43,6 +50,9 @@ func TestRemoteStreamableHTTP(t *testing.T) {
 			changed := make(chan struct{}, 8)
 			client := mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "1"}, &mcp.ClientOptions{
 				ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) { changed <- struct{}{} },
+				CreateMessageHandler: func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+					return &mcp.CreateMessageResult{Model: "m", Role: "assistant", Content: &mcp.TextContent{Text: "pong"}}, nil
+				},
 			})
 			cmd := exec.Command(bin.moat, "run", "--name", "remote", "--url", srv.URL, "--header", "X-Trace=e2e")
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -58,6 +68,10 @@ func TestRemoteStreamableHTTP(t *testing.T) {
 			}
 			if got, err := callText(t, cs, "echo", map[string]any{"text": "over http"}); err != nil || got != "over http" {
 				t.Fatalf("echo = %q, %v", got, err)
+			}
+			// A server-to-client request (sampling) inside a call, over HTTP.
+			if got, err := callText(t, cs, "sample", map[string]any{}); err != nil || got != "model said pong" {
+				t.Fatalf("sample = %q, %v", got, err)
 			}
 			time.Sleep(100 * time.Millisecond) // the standalone stream attaches after initialize
 			if _, err := callText(t, cs, "grow", map[string]any{}); err != nil {
