@@ -228,4 +228,3 @@ func TestIdleMemory(t *testing.T) {
 		t.Logf("note: VmRSS %d KiB is over 30 MB because of %d KiB of binary pages", kb, file)
 	}
 }
-
