@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -249,6 +250,17 @@ func Reason(err error) string {
 		return "response too large"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timed out"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		host := ue.URL
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			host = u.Host
+		}
+		if ue.Timeout() {
+			return "timed out reaching " + host
+		}
+		return "cannot reach " + host
 	}
 	return err.Error()
 }

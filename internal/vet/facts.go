@@ -146,6 +146,8 @@ type Deps struct {
 	InstallScripts []string
 	// Deprecated lists deprecated dependencies.
 	Deprecated []string
+	// VulnsKnown is set when OSV answered for the resolved dependencies.
+	VulnsKnown bool
 	// Vulnerable lists vulnerable dependencies as "name@version: ID".
 	Vulnerable []string
 	// Severe is how many dependency vulnerabilities are high or critical.

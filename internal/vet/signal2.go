@@ -146,6 +146,9 @@ func installSignal(f *Facts, o origin) Signal {
 	if len(f.Deps.InstallScripts) > 0 {
 		return s.set(Red, "dependencies: "+clip(strings.Join(f.Deps.InstallScripts, ", "), 160), "dependencies run code when installed")
 	}
+	if !f.Deps.Complete {
+		return s.set(Unknown, "none in the package", "dependencies not fully checked: "+f.gap("deps"))
+	}
 	return s.set(Green, "none", "no install scripts in the package or its dependencies")
 }
 
@@ -164,6 +167,9 @@ func vulnSignal(f *Facts) Signal {
 	}
 	if f.Deps == nil {
 		return s.set(Unknown, "none in the version", "dependencies not checked: "+f.gap("deps"))
+	}
+	if !f.Deps.VulnsKnown {
+		return s.set(Unknown, "none in the version", "dependencies not checked: "+f.gap("osv-deps"))
 	}
 	if len(f.Deps.Vulnerable) > 0 {
 		return s.set(Red, clip(strings.Join(f.Deps.Vulnerable, ", "), 200), fmt.Sprintf("vulnerable dependencies (%d high or critical)", f.Deps.Severe))

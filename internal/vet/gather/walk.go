@@ -135,16 +135,15 @@ func (g *Gatherer) prefetch(ctx context.Context, f *vet.Facts, d *vet.Deps, cach
 // depVulns asks OSV about every resolved dependency.
 func (g *Gatherer) depVulns(ctx context.Context, f *vet.Facts, d *vet.Deps, qs []registry.OSVQuery) {
 	if len(qs) == 0 {
+		d.VulnsKnown = true
 		return
 	}
 	res, err := g.c.OSVBatch(ctx, qs)
 	if err != nil {
-		d.Complete = false
-		if _, ok := f.Gaps["deps"]; !ok {
-			f.Gaps["deps"] = "OSV: " + registry.Reason(err)
-		}
+		gapAll(f, err, "osv-deps")
 		return
 	}
+	d.VulnsKnown = true
 	budget := maxVulnDetails
 	for i, ids := range res {
 		for _, id := range ids {
