@@ -35,12 +35,16 @@ type Target struct {
 // String renders the target the way ParseTarget reads it.
 func (t Target) String() string {
 	s := string(t.Ecosystem) + ":" + t.Name
-	switch {
-	case t.Ecosystem == OCI && t.Digest != "":
-		s += "@" + t.Digest
-	case t.Ecosystem == OCI && t.Version != "":
-		s += ":" + t.Version
-	case t.Version != "":
+	if t.Ecosystem == OCI {
+		if t.Version != "" {
+			s += ":" + t.Version
+		}
+		if t.Digest != "" {
+			s += "@" + t.Digest
+		}
+		return s
+	}
+	if t.Version != "" {
 		s += "@" + t.Version
 	}
 	return s
