@@ -73,3 +73,34 @@ func TestAskFlowFromAHook(t *testing.T) {
 		})
 	}
 }
+
+// TestCancelWhileDeciding: the client cancels a call while moat is still
+// deciding (asking); the decision is abandoned and nothing is forwarded.
+func TestCancelWhileDeciding(t *testing.T) {
+	decided := make(chan error, 1)
+	p := &Proxy{}
+	p.OnClientMessage = func(_ context.Context, m, _ *Message) (Verdict, error) {
+		if m.Method != "tools/call" {
+			return Forwarding, nil
+		}
+		return Verdict{Action: Defer, Defer: func(ctx context.Context) (Verdict, error) {
+			<-ctx.Done()
+			decided <- ctx.Err()
+			return Forwarding, nil // even an allow must not be sent now
+		}}, nil
+	}
+	h := start(t, p)
+	h.client.send(`{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"slow"}}`)
+	cancel := `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"x"}}`
+	h.client.send(cancel)
+	if got := h.server.recv(); got != cancel {
+		t.Fatalf("server got %s", got)
+	}
+	if err := <-decided; err == nil {
+		t.Fatal("the deferred decision was not cancelled")
+	}
+	h.client.send(`{"jsonrpc":"2.0","id":2,"method":"ping"}`)
+	if got := h.server.recv(); got != `{"jsonrpc":"2.0","id":2,"method":"ping"}` {
+		t.Fatalf("server got %s: the cancelled call was forwarded", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/moat-dev/moat/internal/transport"
 )
@@ -68,10 +69,23 @@ func (p *Proxy) deferVerdict(ctx context.Context, from Side, m, paired *Message,
 		p.apply(ctx, from, m, paired, Verdict{Action: Drop, Reason: "moat: too many checks are waiting; try again"})
 		return
 	}
+	dctx, cancel := context.WithTimeout(ctx, p.Limits.CallTimeout)
+	w := &waiting{cancel: cancel}
+	key := waitKey(from, m)
+	if m.Kind == KindRequest {
+		if _, dup := p.waiting.LoadOrStore(key, w); dup {
+			cancel()
+			<-p.deferred
+			p.write(ctx, from, answerErr(m, &RPCError{Code: CodeInvalidRequest, Message: "moat: " + errDuplicateID.Error()}))
+			return
+		}
+	}
 	go func() {
 		defer func() { <-p.deferred }()
-		dctx, cancel := context.WithTimeout(ctx, p.Limits.CallTimeout)
 		defer cancel()
+		if m.Kind == KindRequest {
+			defer p.waiting.Delete(key)
+		}
 		v := p.safely(from, m, func() (Verdict, error) {
 			if later == nil {
 				return Verdict{}, errors.New("Defer verdict without a Defer function")
@@ -81,8 +95,28 @@ func (p *Proxy) deferVerdict(ctx context.Context, from Side, m, paired *Message,
 		if v.Action == Defer {
 			v = Verdict{Action: Drop, Reason: "moat could not check this message"}
 		}
+		if w.withdrawn.Load() {
+			return // the sender cancelled while moat was deciding: nothing to send
+		}
 		p.apply(ctx, from, m, paired, v)
 	}()
+}
+
+// waiting is a request whose decision is deferred.
+type waiting struct {
+	cancel    context.CancelFunc
+	withdrawn atomic.Bool
+}
+
+func waitKey(from Side, m *Message) string { return from.String() + " " + m.IDKey() }
+
+// withdraw stops the deferred decision on a request its sender cancelled.
+func (p *Proxy) withdraw(from Side, id []byte) {
+	if v, ok := p.waiting.Load(from.String() + " " + idKey(id)); ok {
+		w := v.(*waiting)
+		w.withdrawn.Store(true)
+		w.cancel()
+	}
 }
 
 // outcome is what was decided for one message from side `from`: fwd goes to
@@ -218,6 +252,7 @@ func (p *Proxy) noteCancel(from Side, m *Message) {
 	}
 	if id := memberRaw(m.Params, "requestId"); id != nil {
 		p.pend[from].remove(idKey(id))
+		p.withdraw(from, id)
 	}
 }
 

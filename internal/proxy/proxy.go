@@ -90,6 +90,7 @@ type Proxy struct {
 	own      *pending    // requests moat itself sent, by id
 	ids      idSpace
 	deferred chan struct{} // semaphore for Defer verdicts
+	waiting  sync.Map      // waitKey → *waiting: deferred requests
 }
 
 func (p *Proxy) init() {
