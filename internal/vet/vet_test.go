@@ -41,8 +41,8 @@ func goodFacts() *Facts {
 		},
 		Repo: &Repo{
 			FullName: "acme/mcp-weather", LastCommit: now.Add(-5 * 24 * time.Hour),
-			Issues:    &Issues{Open: 4, Sampled: 4, Answered: 3, MedianAge: 20 * 24 * time.Hour},
-			CI:        &CI{Workflows: 2}, TestFiles: 12, TestsKnown: true, Readme: 4000, ReadmeKnown: true,
+			Issues: &Issues{Open: 4, Sampled: 4, Answered: 3, MedianAge: 20 * 24 * time.Hour},
+			CI:     &CI{Workflows: 2}, TestFiles: 12, TestsKnown: true, Readme: 4000, ReadmeKnown: true,
 		},
 		Deps:       &Deps{Direct: 2, Transitive: 9, Complete: true, VulnsKnown: true},
 		Vulns:      &Vulns{},
@@ -164,8 +164,10 @@ func TestVerdicts(t *testing.T) {
 			wantSignals: map[string]string{"Last commit": "unknown", "Open issues": "unknown", "CI": "unknown", "Tests": "unknown"},
 		},
 		{
-			name:        "kitchen-sink scope",
-			mut:         func(f *Facts) { f.Tools = append(f.Tools, Tool{Name: "run_command", Description: "Execute a shell command"}, Tool{Name: "read_file", Description: "Read a file from disk"}, Tool{Name: "fetch_url", Description: "HTTP GET a URL"}) },
+			name: "kitchen-sink scope",
+			mut: func(f *Facts) {
+				f.Tools = append(f.Tools, Tool{Name: "run_command", Description: "Execute a shell command"}, Tool{Name: "read_file", Description: "Read a file from disk"}, Tool{Name: "fetch_url", Description: "HTTP GET a URL"})
+			},
 			wantVerdict: Review, wantSignals: map[string]string{"Scope": "red"},
 		},
 		{

@@ -188,4 +188,3 @@ func readSmall(p string) ([]byte, error) {
 	}
 	return os.ReadFile(p)
 }
-

@@ -42,8 +42,8 @@ type Options struct {
 
 // Gatherer fetches facts.
 type Gatherer struct {
-	c  *registry.Client
-	o  Options
+	c *registry.Client
+	o Options
 }
 
 // New returns a Gatherer.

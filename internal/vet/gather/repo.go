@@ -115,7 +115,6 @@ func (g *Gatherer) issues(ctx context.Context, f *vet.Facts, owner, name string,
 	return nil
 }
 
-
 func (g *Gatherer) ci(ctx context.Context, f *vet.Facts, owner, name, branch string) error {
 	_, runs, err := g.c.Runs(ctx, owner, name, branch)
 	if err != nil {
