@@ -184,10 +184,15 @@ func (p *Proxy) write(ctx context.Context, to Side, frame []byte) error {
 // delivered its sender is answered at once instead of waiting for the
 // timeout.
 func (p *Proxy) forward(ctx context.Context, from Side, frame []byte, req *Message) {
-	if p.write(ctx, from.other(), frame) == nil || req == nil {
+	err := p.write(ctx, from.other(), frame)
+	if err == nil || req == nil {
 		return
 	}
+	cause := err.Error() // transports redact credentials from their errors
+	p.log.Warn("could not deliver a request", "to", from.other().String(), "method", req.Method, "err", cause)
 	if e := p.pend[from].remove(req.IDKey()); e != nil {
-		p.write(ctx, from, answerErr(req, &RPCError{Code: CodeUnavailable, Message: fmt.Sprintf("moat: could not deliver %s: the %s is not reading", req.Method, from.other())}))
+		msg := fmt.Sprintf("moat: could not deliver %s to the %s: %s", req.Method, from.other(), cause)
+		p.write(ctx, from, answerErr(req, &RPCError{Code: CodeUnavailable, Message: msg}))
 	}
 }
+

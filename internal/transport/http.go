@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -124,10 +126,40 @@ func (c *httpConn) Write(ctx context.Context, frame []byte) error {
 	}
 	inner, err := c.connection(ctx, msg)
 	if err != nil || inner == nil {
-		return err
+		return c.redact(err)
 	}
-	return inner.Write(ctx, msg)
+	return c.redact(inner.Write(ctx, msg))
 }
+
+// redact removes the URL's query and credentials from an error: the go-sdk
+// transports quote the full URL, and a token in its query must not reach a
+// log or the agent.
+func (c *httpConn) redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	u, perr := url.Parse(c.opts.URL)
+	if perr != nil {
+		return errors.New("HTTP upstream error (details withheld: unparsable URL)")
+	}
+	msg := err.Error()
+	if u.RawQuery != "" {
+		msg = strings.ReplaceAll(msg, u.RawQuery, "REDACTED")
+	}
+	if p, ok := u.User.Password(); ok && p != "" {
+		msg = strings.ReplaceAll(msg, p, "REDACTED")
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+// redactedError keeps errors.Is/As working while its text is redacted.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // mapRequest gives req a small upstream id and remembers the original.
 func (c *httpConn) mapRequest(req *jsonrpc.Request, frame []byte) error {
@@ -166,7 +198,7 @@ func (c *httpConn) connection(ctx context.Context, first jsonrpc.Message) (mcp.C
 	}
 	if err != nil {
 		if s := c.status.Load(); s < 400 || s >= 500 {
-			return nil, fmt.Errorf("connecting to %s: %w", c.opts.URL, err)
+			return nil, fmt.Errorf("connecting to the server: %w", err)
 		}
 		c.log.Info("server refused Streamable HTTP; trying legacy SSE", "status", c.status.Load())
 		if inner != nil {
@@ -177,7 +209,7 @@ func (c *httpConn) connection(ctx context.Context, first jsonrpc.Message) (mcp.C
 			err = inner.Write(ctx, first)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("connecting to %s (Streamable HTTP, then legacy SSE): %w", c.opts.URL, err)
+			return nil, fmt.Errorf("connecting to the server (Streamable HTTP, then legacy SSE): %w", err)
 		}
 		c.legacy = true
 	}
@@ -191,7 +223,7 @@ func (c *httpConn) pump(inner mcp.Connection) {
 	for {
 		msg, err := inner.Read(c.ctx)
 		if err != nil {
-			c.deliver(nil, fmt.Errorf("reading from %s: %w", c.opts.URL, err))
+			c.deliver(nil, c.redact(fmt.Errorf("reading from the HTTP upstream: %w", err)))
 			return
 		}
 		frame, err := c.frameOf(msg)

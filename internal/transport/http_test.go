@@ -114,3 +114,17 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestHTTPErrorsAreRedacted(t *testing.T) {
+	c := DialHTTP(HTTPOptions{URL: "http://user:pa55word@127.0.0.1:9/mcp?token=s3cret&x=1"})
+	defer c.Close()
+	err := c.Write(context.Background(), []byte(initialize))
+	if err == nil {
+		t.Fatal("writing to a closed port succeeded")
+	}
+	for _, secret := range []string{"s3cret", "pa55word"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error leaks %q: %v", secret, err)
+		}
+	}
+}
