@@ -195,4 +195,3 @@ func (p *Proxy) forward(ctx context.Context, from Side, frame []byte, req *Messa
 		p.write(ctx, from, answerErr(req, &RPCError{Code: CodeUnavailable, Message: msg}))
 	}
 }
-
