@@ -90,4 +90,6 @@ func (l *fdListener) Close() error {
 	return nil
 }
 
-func (l *fdListener) Addr() net.Addr { return &net.UnixAddr{Name: "moat-sandbox-relay", Net: "unixpacket"} }
+func (l *fdListener) Addr() net.Addr {
+	return &net.UnixAddr{Name: "moat-sandbox-relay", Net: "unixpacket"}
+}

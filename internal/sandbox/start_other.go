@@ -17,6 +17,9 @@ func Check() Report {
 // Prepare is not available on this operating system.
 func (s *Sandbox) Prepare(*exec.Cmd) error { return ErrUnsupported }
 
+// Started does nothing.
+func (s *Sandbox) Started() {}
+
 // Close does nothing.
 func (s *Sandbox) Close() error { return nil }
 
