@@ -138,11 +138,12 @@ type origin struct {
 	repo     string // expected "owner/repo" of an official package
 	match    typosquat.Match
 	matched  bool
+	list     *typosquat.List
 }
 
 func source(f *Facts, l *typosquat.List) origin {
 	s := row("Source", "Official @modelcontextprotocol/* or vendor package", "Random npm user")
-	o := origin{}
+	o := origin{list: l}
 	who := "publisher unknown"
 	if p := f.Package; p != nil {
 		switch {
@@ -205,6 +206,17 @@ func officialRepo(p typosquat.Package) string {
 	return repoKey("https://" + first)
 }
 
+// claimsOfficialRepo reports whether repo ("owner/repo") is the source of
+// a listed npm or PyPI package, and which.
+func claimsOfficialRepo(l *typosquat.List, repo string) (string, bool) {
+	for _, p := range l.Packages() {
+		if p.Ecosystem != typosquat.OCI && officialRepo(p) == repo {
+			return p.Name, true
+		}
+	}
+	return "", false
+}
+
 func typosquatSignal(f *Facts, l *typosquat.List) Signal {
 	s := row("Typosquat", "Not similar to an official package", "Imitates an official package")
 	if l == nil {
@@ -240,6 +252,11 @@ func repositorySignal(f *Facts, o origin) Signal {
 	}
 	if o.repo != "" && claimed != o.repo {
 		return s.set(Red, claimed, "the official package's source is "+o.repo+", but its metadata points at "+claimed)
+	}
+	if o.repo == "" && !o.official && o.list != nil && f.Target.Ecosystem != GitHub {
+		if p, ok := claimsOfficialRepo(o.list, claimed); ok {
+			return s.set(Red, claimed, "claims "+claimed+", the source of official packages such as "+p+", but is not an official package")
+		}
 	}
 	if f.Repo == nil {
 		if o.repo != "" {

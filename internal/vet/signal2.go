@@ -236,7 +236,7 @@ func maintainersSignal(f *Facts) Signal {
 	ch := MaintainerChange(p.History, f.Version)
 	v := ""
 	if p.MaintainersKnown {
-		v = fmt.Sprintf("%d maintainers", len(p.Maintainers))
+		v = fmt.Sprintf("maintainers: %d", len(p.Maintainers))
 	}
 	switch {
 	case ch.NewPublisher != "" || ch.Takeover:
@@ -250,7 +250,7 @@ func maintainersSignal(f *Facts) Signal {
 	case !p.MaintainersKnown:
 		return s.set(Unknown, "", "the registry does not list maintainers")
 	}
-	return s.set(Green, v, "same maintainers and a known publisher as the previous version")
+	return s.set(Green, v, "no change of maintainers or publisher before this version")
 }
 
 func licenseSignal(f *Facts) Signal {

@@ -31,6 +31,7 @@ func (g *Gatherer) pypi(ctx context.Context, f *vet.Facts) error {
 	g.repoFromURL(ctx, f, p.RepositoryURL, "")
 	f.Deps = &vet.Deps{Direct: len(p.Dependencies), Transitive: len(p.Dependencies)}
 	f.Gaps["deps"] = "moat does not resolve Python dependency trees"
+	f.Gaps["osv-deps"] = f.Gaps["deps"]
 	g.vulns(ctx, f, "PyPI", pj.Info.Name, f.Version)
 	return nil
 }
