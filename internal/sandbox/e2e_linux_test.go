@@ -213,3 +213,99 @@ func TestStrictRefusesWithoutLayers(t *testing.T) {
 		t.Fatalf("best-effort warning = %q", warn.String())
 	}
 }
+
+// nodeFilesystem returns node and the official filesystem server's entry
+// point installed by `make e2e-deps`; it skips locally and fails in CI when
+// they are missing.
+func nodeFilesystem(t testing.TB) (node, entry string) {
+	t.Helper()
+	entry = filepath.Join(bin.root, "testdata", "e2e", "node", "node_modules", "@modelcontextprotocol", "server-filesystem", "dist", "index.js")
+	node, err := exec.LookPath("node")
+	_, statErr := os.Stat(entry)
+	if err == nil && statErr == nil {
+		return node, entry
+	}
+	msg := "needs node and testdata/e2e/node/node_modules: run `make e2e-deps`"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg + " (CI is set, so this is a failure, not a skip)")
+	}
+	t.Skip(msg)
+	return "", ""
+}
+
+func callText(t testing.TB, cs *mcp.ClientSession, name string, args any) (string, bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args})
+	if err != nil {
+		return err.Error(), false
+	}
+	var sb strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			sb.WriteString(tc.Text)
+		}
+	}
+	return sb.String(), !res.IsError
+}
+
+// TestFilesystemServerSandboxed runs the official filesystem server with
+// the built-in profile: it works on its declared root, and the sandbox
+// (not only the server's own checks) keeps it from the fixture home.
+func TestFilesystemServerSandboxed(t *testing.T) {
+	needNamespaces(t)
+	node, entry := nodeFilesystem(t)
+	base := t.TempDir()
+	home, state, root := filepath.Join(base, "home"), filepath.Join(base, "state"), filepath.Join(base, "root")
+	for _, d := range []string{filepath.Join(home, ".ssh"), root} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(home, ".ssh", "id_rsa"), []byte("not a real key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The server is also given the fixture home as a root, so only the
+	// sandbox stands between it and ~/.ssh.
+	if err := os.MkdirAll(filepath.Join(home, "docs"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cs := connectMoat(t, env(t, home, state), "run", "--name", "files", "--sandbox", "--sandbox-profile", "filesystem",
+		"--", node, entry, root, home)
+	note := filepath.Join(root, "note.txt")
+	if out, ok := callText(t, cs, "write_file", map[string]any{"path": note, "content": "sandboxed ✓"}); !ok {
+		t.Fatalf("write_file in the root: %s", out)
+	}
+	if out, ok := callText(t, cs, "read_text_file", map[string]any{"path": note}); !ok || out != "sandboxed ✓" {
+		t.Fatalf("read_text_file in the root = %q, %v", out, ok)
+	}
+	if out, ok := callText(t, cs, "read_text_file", map[string]any{"path": filepath.Join(home, ".ssh", "id_rsa")}); ok || strings.Contains(out, "not a real key") {
+		t.Fatalf("the sandboxed server read ~/.ssh/id_rsa: %q", out)
+	} else if !strings.Contains(out, "EACCES") && !strings.Contains(out, "ermission denied") {
+		t.Fatalf("reading ~/.ssh/id_rsa failed for another reason than the sandbox: %q", out)
+	}
+	if out, ok := callText(t, cs, "read_text_file", map[string]any{"path": "/etc/hostname"}); ok {
+		t.Fatalf("read outside the roots succeeded: %q", out)
+	}
+}
+
+// BenchmarkStartup measures the time from starting `moat run` to the
+// initialize response, with and without --sandbox, for the same server.
+func BenchmarkStartup(b *testing.B) {
+	needNamespaces(b)
+	base := b.TempDir()
+	environ := env(b, filepath.Join(base, "home"), filepath.Join(base, "state"))
+	for _, tc := range []struct {
+		name  string
+		flags []string
+	}{{"plain", nil}, {"sandbox", []string{"--sandbox"}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				args := append(append([]string{"run", "--name", "probe"}, tc.flags...), "--", bin.probe)
+				cs := connectMoat(b, environ, args...)
+				cs.Close()
+			}
+		})
+	}
+}
