@@ -309,3 +309,77 @@ func BenchmarkStartup(b *testing.B) {
 		})
 	}
 }
+
+// TestBestEffortWithoutNamespaces: when user namespaces are unavailable,
+// best-effort mode still applies Landlock (files, and TCP only to the
+// egress proxy's port) and seccomp, and says what is missing.
+func TestBestEffortWithoutNamespaces(t *testing.T) {
+	needNamespaces(t) // Landlock and seccomp must be real here
+	noNS := func() sandbox.Report {
+		r := sandbox.Check()
+		out := sandbox.Report{OS: r.OS}
+		for _, l := range r.Layers {
+			if l.Name == "namespaces" {
+				l.Available, l.Detail = false, "simulated: user namespaces blocked"
+			}
+			out.Layers = append(out.Layers, l)
+		}
+		return out
+	}
+	base := t.TempDir()
+	home, root := filepath.Join(base, "home"), filepath.Join(base, "root")
+	for _, d := range []string{filepath.Join(home, ".ssh"), root} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret := filepath.Join(home, ".ssh", "id_rsa")
+	os.WriteFile(secret, []byte("not a real key"), 0o600)
+	_, allowedHost := loopbackServer(t, "allowed host says hi")
+	_, deniedHost := loopbackServer(t, "must not be reached")
+	mem := audit.NewMemory(time.Now, audit.Redactor{})
+	var warn strings.Builder
+	sb, err := sandbox.New(sandbox.Options{
+		Mode: sandbox.BestEffort, Check: noNS, Home: home, Audit: mem, Stderr: &warn, Server: "probe",
+		Policy: sandbox.Policy{Hosts: []string{allowedHost}, Write: []string{root}, Read: []string{home}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if !strings.Contains(warn.String(), "namespaces is missing") {
+		t.Errorf("best-effort warning = %q", warn.String())
+	}
+	cmd := exec.Command(bin.probe)
+	if err := sb.Prepare(cmd); err != nil {
+		t.Fatal(err)
+	}
+	client := mcp.NewClient(&mcp.Implementation{Name: "t", Version: "1"}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	sb.Started()
+	got := callJSON(t, cs, "probe", map[string]any{
+		"read": secret, "write_outside": filepath.Join(base, "x"), "write_inside": filepath.Join(root, "x"),
+		"connect": deniedHost, "fetch_denied": "http://" + deniedHost + "/", "fetch_allowed": "http://" + allowedHost + "/",
+	})
+	for k, w := range map[string]string{
+		"read": "error:", "write_outside": "error:", "write_inside": "ok", "connect": "error:",
+		"fetch_denied": "403 ", "fetch_allowed": "200 allowed host says hi", "ptrace": "error: operation not permitted",
+	} {
+		if !strings.HasPrefix(got[k], w) {
+			t.Errorf("%s = %q, want prefix %q", k, got[k], w)
+		}
+	}
+	var kinds []string
+	for _, e := range mem.Events() {
+		kinds = append(kinds, e.Kind+":"+e.Action)
+	}
+	if j := strings.Join(kinds, " "); !strings.Contains(j, "sandbox:apply") || !strings.Contains(j, "egress:allow") || !strings.Contains(j, "egress:deny") {
+		t.Errorf("audit events = %s", j)
+	}
+}
