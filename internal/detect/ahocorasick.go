@@ -1,14 +1,26 @@
 package detect
 
-// automaton is an Aho–Corasick matcher compiled to a dense DFA over byte
-// classes: one table lookup per input byte, no allocation while scanning.
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// automaton is an Aho–Corasick matcher over byte classes that runs as a
+// dense DFA: one table lookup per input byte, no allocation while scanning.
 // Every phrase of every rule is one pattern, so a single pass over the folded
 // text finds all candidate phrases at once.
 //
+// The DFA is materialised lazily: the trie and its failure links are built
+// eagerly (linear in the total pattern length), and a state's row of the
+// transition table is filled the first time a scan reaches that state.
+// Building all 26k×131 entries up front cost ~50 ms, which every short-lived
+// hook process would pay; a scan of ordinary text reaches a few hundred
+// states. A row, once filled, never changes: it is published through an
+// atomic "done" bit, so scans read it without locking.
+//
 // Each table entry holds the next state shifted left by one, with the low bit
-// set when that state ends a pattern, so the scan loop reads one array. The
-// table uses 16-bit entries while the automaton has fewer than 32768 states
-// (half the memory, better cache use) and 32-bit entries beyond.
+// set when that state ends a pattern. The table uses 16-bit entries while the
+// automaton has fewer than 32768 states and 32-bit entries beyond.
 type automaton struct {
 	class  [256]uint8 // byte → class; class 0 is "a byte no pattern uses"
 	nclass int
@@ -16,16 +28,21 @@ type automaton struct {
 	d32    []uint32
 	out    [][]int32 // state → pattern ids ending here (including via suffix links)
 	patLen []int32   // pattern id → length in bytes
-}
 
-// edge is one trie child while building.
-type edge struct {
-	class uint8
-	next  int32
+	// The trie as first-child / next-sibling arrays (state 0 is the root and
+	// never a child, so 0 means "none"); label is the class on the edge into
+	// a state.
+	first, sib []int32
+	label      []uint8
+	fail       []int32 // failure link per state
+	done       []atomic.Uint32
+	mu         sync.Mutex // serialises filling rows
 }
 
 // newAutomaton compiles patterns (non-empty byte strings).
-func newAutomaton(patterns []string) *automaton {
+func newAutomaton(patterns []string) *automaton { return buildAutomaton(patterns, false) }
+
+func buildAutomaton(patterns []string, wide bool) *automaton {
 	a := &automaton{patLen: make([]int32, len(patterns))}
 	for _, p := range patterns {
 		for i := 0; i < len(p); i++ {
@@ -36,79 +53,134 @@ func newAutomaton(patterns []string) *automaton {
 		}
 	}
 	a.nclass++ // include class 0
-	children, outs := a.buildTrie(patterns)
-	n := len(children)
-	nc := a.nclass
-	delta := make([]int32, n*nc)
-	fail := make([]int32, n)
-	queue := make([]int32, 0, n)
-	for _, e := range children[0] {
-		delta[int(e.class)] = e.next
-		queue = append(queue, e.next)
+	a.buildTrie(patterns)
+	n := len(a.first)
+	a.linkFailures()
+	a.done = make([]atomic.Uint32, (n+31)/32)
+	if n < 1<<15 && !wide {
+		a.d16 = make([]uint16, n*a.nclass)
+	} else {
+		a.d32 = make([]uint32, n*a.nclass)
 	}
-	for qi := 0; qi < len(queue); qi++ {
-		s := queue[qi]
-		outs[s] = append(outs[s], outs[fail[s]]...)
-		copy(delta[int(s)*nc:int(s+1)*nc], delta[int(fail[s])*nc:int(fail[s]+1)*nc])
-		for _, e := range children[s] {
-			fail[e.next] = delta[int(fail[s])*nc+int(e.class)]
-			delta[int(s)*nc+int(e.class)] = e.next
-			queue = append(queue, e.next)
-		}
-	}
-	a.out = outs
-	a.pack(delta)
 	return a
 }
 
-func (a *automaton) buildTrie(patterns []string) ([][]edge, [][]int32) {
-	children := [][]edge{nil}
-	outs := [][]int32{nil}
+// linkFailures computes failure links breadth-first and merges each state's
+// outputs with those of its failure state.
+func (a *automaton) linkFailures() {
+	a.fail = make([]int32, len(a.first))
+	queue := make([]int32, 0, len(a.first))
+	for n := a.first[0]; n != 0; n = a.sib[n] {
+		queue = append(queue, n)
+	}
+	for qi := 0; qi < len(queue); qi++ {
+		s := queue[qi]
+		if f := a.fail[s]; len(a.out[f]) > 0 {
+			a.out[s] = append(a.out[s][:len(a.out[s]):len(a.out[s])], a.out[f]...)
+		}
+		for n := a.first[s]; n != 0; n = a.sib[n] {
+			a.fail[n] = a.gotoFail(a.fail[s], a.label[n], s)
+			queue = append(queue, n)
+		}
+	}
+}
+
+// gotoFail is the classic goto-with-fallback from state f on class c, used
+// for the failure link of a child of parent (children of the root fail to
+// the root).
+func (a *automaton) gotoFail(f int32, c uint8, parent int32) int32 {
+	if parent == 0 {
+		return 0
+	}
+	for {
+		if nx := a.child(f, c); nx >= 0 {
+			return nx
+		}
+		if f == 0 {
+			return 0
+		}
+		f = a.fail[f]
+	}
+}
+
+func (a *automaton) child(s int32, c uint8) int32 {
+	for n := a.first[s]; n != 0; n = a.sib[n] {
+		if a.label[n] == c {
+			return n
+		}
+	}
+	return -1
+}
+
+func (a *automaton) buildTrie(patterns []string) {
+	total := 1
+	for _, p := range patterns {
+		total += len(p)
+	}
+	a.first = make([]int32, 1, total)
+	a.sib = make([]int32, 1, total)
+	a.label = make([]uint8, 1, total)
+	a.out = make([][]int32, 1, total)
 	for id, p := range patterns {
 		a.patLen[id] = int32(len(p))
 		s := int32(0)
 		for i := 0; i < len(p); i++ {
 			c := a.class[p[i]]
-			next := int32(-1)
-			for _, e := range children[s] {
-				if e.class == c {
-					next = e.next
-					break
-				}
-			}
+			next := a.child(s, c)
 			if next < 0 {
-				next = int32(len(children))
-				children = append(children, nil)
-				outs = append(outs, nil)
-				children[s] = append(children[s], edge{class: c, next: next})
+				next = int32(len(a.first))
+				a.first = append(a.first, 0)
+				a.label = append(a.label, c)
+				a.out = append(a.out, nil)
+				a.sib = append(a.sib, a.first[s])
+				a.first[s] = next
 			}
 			s = next
 		}
-		outs[s] = append(outs[s], int32(id))
+		a.out[s] = append(a.out[s], int32(id))
 	}
-	return children, outs
 }
 
-// pack stores the transition table with the match bit, in 16 bits per entry
-// when the states fit.
-func (a *automaton) pack(delta []int32) {
-	small := len(a.out) < 1<<15
-	if small {
-		a.d16 = make([]uint16, len(delta))
-	} else {
-		a.d32 = make([]uint32, len(delta))
+// ready reports whether state s's row is filled.
+func (a *automaton) ready(s uint32) bool {
+	return a.done[s>>5].Load()&(1<<(s&31)) != 0
+}
+
+// fill materialises the row of state s (and, first, of its failure state).
+func (a *automaton) fill(s uint32) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.fillLocked(s)
+}
+
+func (a *automaton) fillLocked(s uint32) {
+	if a.ready(s) {
+		return
 	}
-	for i, t := range delta {
-		v := uint32(t) << 1
-		if len(a.out[t]) > 0 {
+	nc := uint32(a.nclass)
+	row := s * nc
+	if s != 0 {
+		f := uint32(a.fail[s])
+		a.fillLocked(f)
+		if a.d16 != nil {
+			copy(a.d16[row:row+nc], a.d16[f*nc:f*nc+nc])
+		} else {
+			copy(a.d32[row:row+nc], a.d32[f*nc:f*nc+nc])
+		}
+	}
+	for n := a.first[s]; n != 0; n = a.sib[n] {
+		v := uint32(n) << 1
+		if len(a.out[n]) > 0 {
 			v |= 1
 		}
-		if small {
-			a.d16[i] = uint16(v)
+		if a.d16 != nil {
+			a.d16[row+uint32(a.label[n])] = uint16(v)
 		} else {
-			a.d32[i] = v
+			a.d32[row+uint32(a.label[n])] = v
 		}
 	}
+	w := &a.done[s>>5]
+	w.Store(w.Load() | 1<<(s&31)) // under mu: no lost updates
 }
 
 // scan calls emit(patternID, start, end) for every occurrence of every
@@ -120,6 +192,9 @@ func (a *automaton) scan(text []byte, emit func(id int32, start, end int)) {
 	if a.d16 != nil {
 		d := a.d16
 		for i, b := range text {
+			if !a.ready(s) {
+				a.fill(s)
+			}
 			v := uint32(d[s*nc+uint32(class[b])])
 			s = v >> 1
 			if v&1 != 0 {
@@ -130,6 +205,9 @@ func (a *automaton) scan(text []byte, emit func(id int32, start, end int)) {
 	}
 	d := a.d32
 	for i, b := range text {
+		if !a.ready(s) {
+			a.fill(s)
+		}
 		v := d[s*nc+uint32(class[b])]
 		s = v >> 1
 		if v&1 != 0 {

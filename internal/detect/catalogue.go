@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,11 @@ import (
 
 //go:embed rules/*.yaml
 var ruleFS embed.FS
+
+// rulesGen is the catalogue in the form the binary loads (see loadGenerated).
+//
+//go:embed rules.gen.json
+var rulesGen []byte
 
 // The catalogue file schema. Decoded strictly: unknown keys are errors.
 type fileSchema struct {
@@ -138,9 +144,35 @@ var contextNames = map[string]Context{"definition": Definition, "output": Output
 
 // loadCatalogue reads and compiles every rules/*.yaml file.
 func loadCatalogue(fsys fs.FS) (*catalogue, error) {
+	src, err := decodeRuleFiles(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return compileCatalogue(src)
+}
+
+// ruleSource is the decoded catalogue before compilation. It is also what
+// rules.gen.json holds, so the binary need not parse YAML at start-up.
+type ruleSource struct {
+	Sets  map[string]map[string][]string
+	Rules []ruleSchema
+}
+
+// loadGenerated compiles the catalogue from the generated JSON form of the
+// rule files (kept in sync with them by TestGeneratedCatalogue).
+func loadGenerated(data []byte) (*catalogue, error) {
+	var src ruleSource
+	if err := json.Unmarshal(data, &src); err != nil {
+		return nil, fmt.Errorf("decode rules.gen.json: %w (run go test ./internal/detect -run TestGeneratedCatalogue -update)", err)
+	}
+	return compileCatalogue(src)
+}
+
+// decodeRuleFiles decodes every rules/*.yaml file strictly.
+func decodeRuleFiles(fsys fs.FS) (ruleSource, error) {
 	names, err := fs.Glob(fsys, "rules/*.yaml")
 	if err != nil {
-		return nil, fmt.Errorf("list rule files: %w", err)
+		return ruleSource{}, fmt.Errorf("list rule files: %w", err)
 	}
 	sort.Strings(names)
 	sets := map[string]map[string][]string{}
@@ -148,25 +180,31 @@ func loadCatalogue(fsys fs.FS) (*catalogue, error) {
 	for _, name := range names {
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+			return ruleSource{}, fmt.Errorf("read %s: %w", name, err)
 		}
 		var f fileSchema
 		dec := yaml.NewDecoder(bytes.NewReader(b))
 		dec.KnownFields(true)
 		if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("decode %s: %w (fix the rule file)", name, err)
+			return ruleSource{}, fmt.Errorf("decode %s: %w (fix the rule file)", name, err)
 		}
 		if f.Version != 1 {
-			return nil, fmt.Errorf("%s: version %d is not supported (want 1)", name, f.Version)
+			return ruleSource{}, fmt.Errorf("%s: version %d is not supported (want 1)", name, f.Version)
 		}
 		for k, v := range f.Sets {
 			if _, dup := sets[k]; dup {
-				return nil, fmt.Errorf("%s: phrase set %q defined twice", name, k)
+				return ruleSource{}, fmt.Errorf("%s: phrase set %q defined twice", name, k)
 			}
 			sets[k] = v
 		}
 		rules = append(rules, f.Rules...)
 	}
+	return ruleSource{Sets: sets, Rules: rules}, nil
+}
+
+// compileCatalogue compiles decoded rules and builds the automaton.
+func compileCatalogue(src ruleSource) (*catalogue, error) {
+	sets, rules := src.Sets, src.Rules
 	c := &catalogue{termIdx: map[string]int32{}}
 	for _, rs := range rules {
 		r, err := c.compileRule(rs, sets)
@@ -400,11 +438,15 @@ func (c *catalogue) termsFor(items []string, sets map[string]map[string][]string
 
 // buildAutomaton puts every phrase of every term into one automaton.
 func (c *catalogue) buildAutomaton() {
-	idx := map[string]int{}
+	type phraseKey struct {
+		text       string
+		start, end bool
+	}
+	idx := map[phraseKey]int{}
 	for tid, t := range c.terms {
 		for _, raw := range t.phrases {
 			p := parsePhrase(raw)
-			key := fmt.Sprintf("%s|%v|%v", p.text, p.boundStart, p.boundEnd)
+			key := phraseKey{p.text, p.boundStart, p.boundEnd}
 			i, ok := idx[key]
 			if !ok {
 				i = len(c.patterns)

@@ -15,13 +15,8 @@ func TestAutomatonMatchesNaive(t *testing.T) {
 	pats := []string{"he", "she", "his", "hers", "ignore", "ignore previous", "忽略", "略之", "a", "aa"}
 	small := newAutomaton(pats)
 	// The same automaton with 32-bit entries, the layout used past 32767 states.
-	wide := *small
-	wide.d32 = make([]uint32, len(small.d16))
-	for i, v := range small.d16 {
-		wide.d32[i] = uint32(v)
-	}
-	wide.d16 = nil
-	for _, a := range []*automaton{small, &wide} {
+	wide := buildAutomaton(pats, true)
+	for _, a := range []*automaton{small, wide} {
 		checkAutomaton(t, a, pats)
 	}
 }

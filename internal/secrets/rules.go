@@ -3,6 +3,7 @@ package secrets
 import (
 	"bytes"
 	_ "embed" // the default catalogue
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -81,16 +82,45 @@ func compile(data []byte) (*ruleSet, error) {
 	if len(data) > catalogueLimit {
 		return nil, fmt.Errorf("secret rule catalogue is %d bytes, over the %d byte limit", len(data), catalogueLimit)
 	}
+	f, err := decodeCatalogue(data)
+	if err != nil {
+		return nil, err
+	}
+	return compileSchema(f)
+}
+
+// decodeCatalogue decodes the YAML catalogue strictly.
+func decodeCatalogue(data []byte) (fileSchema, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var f fileSchema
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("decode secret rule catalogue: %w", err)
+		return fileSchema{}, fmt.Errorf("decode secret rule catalogue: %w", err)
 	}
 	var extra any
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, errors.New("decode secret rule catalogue: more than one YAML document; keep one")
+		return fileSchema{}, errors.New("decode secret rule catalogue: more than one YAML document; keep one")
 	}
+	return f, nil
+}
+
+// generatedCatalogue is rules.yaml in the form the binary loads, so that no
+// process parses YAML at start-up (kept in sync by TestGeneratedCatalogue).
+//
+//go:embed rules.gen.json
+var generatedCatalogue []byte
+
+// compileGenerated compiles the generated JSON form of the catalogue.
+func compileGenerated(data []byte) (*ruleSet, error) {
+	var f fileSchema
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("decode rules.gen.json: %w (run go test ./internal/secrets -run TestGeneratedCatalogue -update)", err)
+	}
+	return compileSchema(f)
+}
+
+// compileSchema validates and compiles a decoded catalogue.
+func compileSchema(f fileSchema) (*ruleSet, error) {
 	if f.Version != 1 {
 		return nil, fmt.Errorf("secret rule catalogue version %d is not supported: use version: 1", f.Version)
 	}

@@ -47,7 +47,13 @@ type Examples struct {
 // pay for it. The catalogue is part of the binary and proven by tests, so
 // failing to compile it is a build defect: fail loudly rather than scan with
 // no rules.
-var defaultSet = sync.OnceValue(func() *ruleSet { return mustCompile(defaultCatalogue) })
+var defaultSet = sync.OnceValue(func() *ruleSet {
+	set, err := compileGenerated(generatedCatalogue)
+	if err != nil {
+		panic(fmt.Sprintf("secrets: embedded catalogue: %v", err))
+	}
+	return set
+})
 
 func mustCompile(data []byte) *ruleSet {
 	set, err := compile(data)
