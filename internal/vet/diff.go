@@ -8,13 +8,13 @@ import (
 // DiffChange is one difference between two versions.
 type DiffChange struct {
 	Kind string `json:"kind"`
-	Name string `json:"name,omitempty"`
-	Old  string `json:"old,omitempty"`
-	New  string `json:"new,omitempty"`
+	Name string `json:"name,omitzero"`
+	Old  string `json:"old,omitzero"`
+	New  string `json:"new,omitzero"`
 	// Risky marks changes that deserve a look before upgrading: new or
 	// changed install scripts, a new publisher or maintainer, new or changed
 	// binaries, new dependencies.
-	Risky bool `json:"risky,omitempty"`
+	Risky bool `json:"risky"`
 }
 
 // Change kinds.

@@ -26,7 +26,7 @@ type Signal struct {
 	Value  string `json:"value"`
 	Reason string `json:"reason"`
 	// Critical marks a red that makes the verdict avoid.
-	Critical bool `json:"critical,omitempty"`
+	Critical bool `json:"critical"`
 	// GreenFlag and RedFlag are the checklist's columns.
 	GreenFlag string `json:"-"`
 	RedFlag   string `json:"-"`
