@@ -85,6 +85,10 @@ func execConfined(sp *spec) int {
 
 // initMain is PID 1 of the sandbox's PID namespace.
 func initMain(sp *spec) int {
+	// The relay socket must not reach the server, and the server must not
+	// be able to read this process's memory or environment via /proc.
+	unix.CloseOnExec(relayFD)
+	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	if err := privateProc(); err != nil && fail(sp, "private /proc", err) {
 		return exitSetup
 	}

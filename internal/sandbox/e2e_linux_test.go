@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -136,13 +137,21 @@ func TestConfinedServer(t *testing.T) {
 	allowed, allowedHost := loopbackServer(t, "allowed host says hi")
 	_, deniedHost := loopbackServer(t, "must not be reached")
 	_ = allowed
+	sock := filepath.Join(base, "daemon.sock")
+	uln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uln.Close()
 	cs := connectMoat(t, env(t, home, state), "run", "--name", "probe", "--sandbox",
 		"--allow-host", allowedHost, "--allow-write", root, "--allow-read", home, "--", bin.probe)
 	got := callJSON(t, cs, "probe", map[string]any{
 		"read": secret, "write_outside": filepath.Join(outside, "x"), "write_inside": filepath.Join(root, "x"),
 		"connect": deniedHost, "fetch_denied": "http://" + deniedHost + "/", "fetch_allowed": "http://" + allowedHost + "/",
+		"unix": sock,
 	})
 	want := map[string]string{
+		"unix":          "error: dial unix " + sock + ": socket: operation not permitted",
 		"read":          "error: open " + secret + ": permission denied",
 		"write_outside": "error: open " + filepath.Join(outside, "x") + ": permission denied",
 		"write_inside":  "ok",

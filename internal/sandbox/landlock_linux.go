@@ -31,7 +31,7 @@ func applyLandlock(sp *spec) error {
 			}
 		}
 	}
-	add(append(append([]string(nil), systemReadDirs...), sp.Read...), landlock.RODirs, landlock.ROFiles)
+	add(sp.Read, landlock.RODirs, landlock.ROFiles) // system directories included, credentials carved out
 	add(sp.Write, func(p ...string) landlock.FSRule { return landlock.RWDirs(p...).WithRefer() }, landlock.RWFiles)
 	for _, f := range systemRWFiles {
 		if _, err := os.Stat(f); err == nil {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 
+	"golang.org/x/net/netutil"
 	"golang.org/x/sys/unix"
 
 	"github.com/moat-dev/moat/internal/egress"
@@ -28,6 +29,10 @@ type osState struct {
 }
 
 func supported() bool { return true }
+
+// maxProxyConns bounds the egress proxy's concurrent connections per
+// sandboxed server.
+const maxProxyConns = 256
 
 func (s *Sandbox) available(name string) bool {
 	for _, l := range s.report.Layers {
@@ -117,7 +122,7 @@ func (s *Sandbox) startEgress(sp *spec) error {
 	}
 	p := &egress.Proxy{Policy: s.egress, Resolver: res, Report: s.reportEgress}
 	s.os.server = egress.NewServer(p)
-	go s.os.server.Serve(s.os.listener)
+	go s.os.server.Serve(netutil.LimitListener(s.os.listener, maxProxyConns))
 	return nil
 }
 

@@ -60,6 +60,11 @@ func seccompPolicy() (*seccomp.Policy, *arch.Info, error) {
 				{Name: "clone", Conditions: seccomp.ArgumentConditions{{Argument: cloneFlagsArg(info), Operation: seccomp.BitsSet, Value: nsFlags}}},
 				// Landlock's TCP rules do not cover Multipath TCP.
 				{Name: "socket", Conditions: seccomp.ArgumentConditions{{Argument: 2, Operation: seccomp.Equal, Value: ipprotoMPTCP}}},
+				// New Unix sockets could connect to host daemons' pathname
+				// sockets (docker.sock, ssh-agent, D-Bus): Landlock only
+				// mediates that from ABI 9 and the network namespace not at
+				// all. socketpair(2) stays allowed for runtimes' own plumbing.
+				{Name: "socket", Conditions: seccomp.ArgumentConditions{{Argument: 0, Operation: seccomp.Equal, Value: unix.AF_UNIX}}},
 			}},
 		},
 	}

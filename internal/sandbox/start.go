@@ -177,7 +177,15 @@ type fsRules struct {
 // with credential locations carved out.
 func (s *Sandbox) resolvePaths(path string, args []string) (fsRules, error) {
 	denied := CredentialDirs(s.opts.Home)
-	read, err := AllowPaths(append(PackageDirs(path, args), s.opts.Policy.Read...), denied)
+	var pkg []string
+	for _, d := range PackageDirs(path, args) {
+		if s.opts.Home != "" && within(s.opts.Home, d) {
+			d = path // a program directly in (or above) home: allow the file, not the home
+		}
+		pkg = append(pkg, d)
+	}
+	system := append([]string(nil), systemReadDirs...)
+	read, err := AllowPaths(append(append(system, pkg...), s.opts.Policy.Read...), denied)
 	if err != nil {
 		return fsRules{}, err
 	}

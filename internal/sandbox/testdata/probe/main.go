@@ -26,6 +26,7 @@ type probeArgs struct {
 	Connect      string `json:"connect"`       // host:port dialled directly, ignoring the proxy
 	FetchDenied  string `json:"fetch_denied"`  // URL fetched through the proxy, not allowed
 	FetchAllowed string `json:"fetch_allowed"` // URL fetched through the proxy, allowed
+	Unix         string `json:"unix"`          // a host daemon's Unix socket
 }
 
 func outcome(err error) string {
@@ -63,6 +64,13 @@ func probe(a probeArgs) map[string]string {
 		c.Close()
 	}
 	r["connect"] = outcome(err)
+	if a.Unix != "" {
+		u, err := net.DialTimeout("unix", a.Unix, 2*time.Second)
+		if err == nil {
+			u.Close()
+		}
+		r["unix"] = outcome(err)
+	}
 	r["fetch_denied"] = fetch(a.FetchDenied)
 	r["fetch_allowed"] = fetch(a.FetchAllowed)
 	_, _, errno := syscall.Syscall6(syscall.SYS_PTRACE, syscall.PTRACE_TRACEME, 0, 0, 0, 0, 0) // allowed for any process unless seccomp denies it
