@@ -87,8 +87,8 @@ func Evaluate(f *Facts, c Context) []Signal {
 	var out []Signal
 	add := func(s Signal) { out = append(out, s) }
 	isRepo := f.Target.Ecosystem == GitHub
+	add(src.signal)
 	if !isRepo {
-		add(src.signal)
 		add(typosquatSignal(f, c.List))
 	}
 	add(repositorySignal(f, src))
@@ -111,7 +111,9 @@ func Evaluate(f *Facts, c Context) []Signal {
 	add(toolDocsSignal(f))
 	if !isRepo {
 		add(depsSignal(f))
-		add(installSignal(f, src))
+		if f.Target.Ecosystem != OCI { // an image has no install step
+			add(installSignal(f, src))
+		}
 		add(vulnSignal(f))
 	}
 	add(scopeSignal(f))

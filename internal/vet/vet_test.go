@@ -221,7 +221,10 @@ func TestGitHubTargetSignals(t *testing.T) {
 	f := goodFacts()
 	f.Target, f.Package, f.Deps, f.Vulns = Target{Ecosystem: GitHub, Name: "acme/mcp-weather"}, nil, nil, nil
 	r := Vet(f, Context{Now: now, List: list(t)})
-	for _, name := range []string{"Source", "Typosquat", "Provenance", "Dependencies", "Install scripts", "Maintainers"} {
+	if s := statusOf(r.Signals, "Source"); s.Status != Red {
+		t.Errorf("Source of an unknown owner = %+v", s)
+	}
+	for _, name := range []string{"Typosquat", "Provenance", "Dependencies", "Install scripts", "Maintainers"} {
 		if s := statusOf(r.Signals, name); s.Status != "absent" {
 			t.Errorf("github target has a %s signal", name)
 		}

@@ -46,6 +46,9 @@ var routes = map[string]string{
 	"/gh/repos/acme/mcp-weather/git/trees/main":            "gh-tree.json",
 	"/osv/v1/vulns/GHSA-7x4v-test-high":                    "osv-GHSA-test-high.json",
 	"/pypi/pypi/mcp-server-fetch/2025.4.7/json":            "pypi-fetch.json",
+	"/oci/v2/acme/mcp-weather/manifests/1.3.0":             "oci-index.json",
+	"/oci/v2/acme/mcp-weather/manifests/sha256:2222222222222222222222222222222222222222222222222222222222222222": "oci-manifest.json",
+	"/oci/v2/acme/mcp-weather/blobs/sha256:3333333333333333333333333333333333333333333333333333333333333333":     "oci-config.json",
 }
 
 func newFake(t *testing.T) *fake {
@@ -67,6 +70,7 @@ func newFake(t *testing.T) *fake {
 		}
 		name, ok := routes[p]
 		if !ok {
+			t.Logf("fake: no route for %s", p)
 			http.NotFound(w, r)
 			return
 		}
@@ -163,6 +167,8 @@ func TestGolden(t *testing.T) {
 		{"earlier version fails on review", []string{"--fail-on", "review", "npm:@acme/mcp-weather@1.1.0"}, 1, "acme-1.1.0.txt"},
 		{"typosquat", []string{"npm:@model-context-protocol/server-filesystem"}, 1, "squat.txt"},
 		{"pypi with GitHub rate limited", []string{"--format", "json", "pypi:mcp-server-fetch@2025.4.7"}, 0, "pypi-fetch.json"},
+		{"oci image", []string{"oci:ghcr.io/acme/mcp-weather:1.3.0"}, 0, "oci.txt"},
+		{"github repository", []string{"github:acme/mcp-weather"}, 0, "github.txt"},
 		{"diff", []string{"--diff", "@acme/mcp-weather@1.1.0", "@acme/mcp-weather@1.2.0"}, 0, "diff.txt"},
 		{"diff JSON fails on review", []string{"--diff", "--format", "json", "--fail-on", "review", "@acme/mcp-weather@1.1.0", "npm:@acme/mcp-weather@1.2.0"}, 1, "diff.json"},
 	}
