@@ -119,6 +119,11 @@ type runResult struct {
 
 func (fk *fake) run(t *testing.T, state, workDir string, args ...string) runResult {
 	t.Helper()
+	return fk.runHome(t, t.TempDir(), state, workDir, args...)
+}
+
+func (fk *fake) runHome(t *testing.T, home, state, workDir string, args ...string) runResult {
+	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
 	env := map[string]string{
 		"MOAT_NPM_REGISTRY": fk.srv.URL + "/npm",
@@ -128,7 +133,6 @@ func (fk *fake) run(t *testing.T, state, workDir string, args ...string) runResu
 		"MOAT_OCI_REGISTRY": fk.srv.URL + "/oci",
 	}
 	ios.Env = func(k string) string { return env[k] }
-	home := t.TempDir()
 	if workDir == "" {
 		workDir = t.TempDir()
 	}
@@ -284,5 +288,29 @@ func TestUsageErrors(t *testing.T) {
 		if r.code != 2 {
 			t.Errorf("vet %v: exit %d, want 2; stderr %s", args, r.code, r.errOut)
 		}
+	}
+}
+
+func TestAll(t *testing.T) {
+	fk := newFake(t)
+	home := t.TempDir()
+	os.WriteFile(filepath.Join(home, ".claude.json"), []byte(`{"mcpServers":{
+	  "weather":{"type":"stdio","command":"npx","args":["-y","@acme/mcp-weather@1.1.0"]},
+	  "fs":{"type":"stdio","command":"npx","args":["-y","@model-context-protocol/server-filesystem","/tmp"]}}}`), 0o600)
+	r := fk.runHome(t, home, t.TempDir(), t.TempDir(), "--all", "--format", "json")
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1 (a typosquat is avoid); stderr %s", r.code, r.errOut)
+	}
+	var docs []struct{ Target, Verdict string }
+	if err := json.Unmarshal([]byte(r.out), &docs, json.MatchCaseInsensitiveNames(true)); err != nil {
+		t.Fatalf("%v\n%s", err, r.out)
+	}
+	got := map[string]string{}
+	for _, d := range docs {
+		got[d.Target] = d.Verdict
+	}
+	want := map[string]string{"npm:@acme/mcp-weather@1.1.0": "review", "npm:@model-context-protocol/server-filesystem": "avoid"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
