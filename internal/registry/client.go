@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -94,6 +95,35 @@ type Options struct {
 // Client fetches metadata. It is safe for concurrent use.
 type Client struct {
 	o Options
+	// exhausted remembers services whose last response said no requests
+	// remain (X-RateLimit-Remaining: 0), with the reset time, so moat does
+	// not spend a request to be refused.
+	mu        sync.Mutex
+	exhausted map[string]time.Time
+}
+
+// limited returns a RateLimitError when service is known to be exhausted.
+func (c *Client) limited(service string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	reset, ok := c.exhausted[service]
+	if !ok || (!reset.IsZero() && c.o.Now().After(reset)) {
+		return nil
+	}
+	return &RateLimitError{Service: service, Reset: reset}
+}
+
+// noteRemaining records an X-RateLimit-Remaining of 0.
+func (c *Client) noteRemaining(service string, resp *http.Response) {
+	if resp.Header.Get("X-RateLimit-Remaining") != "0" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.exhausted == nil {
+		c.exhausted = map[string]time.Time{}
+	}
+	c.exhausted[service] = resetOf(resp)
 }
 
 // New returns a Client with defaults filled in.
@@ -154,6 +184,9 @@ func (c *Client) fetch(ctx context.Context, r request) ([]byte, error) {
 	if c.o.Offline {
 		return nil, fmt.Errorf("%s %s: %w", r.service, r.url, ErrOffline)
 	}
+	if err := c.limited(r.service); err != nil {
+		return nil, err
+	}
 	body, status, err := c.do(ctx, r)
 	if err != nil {
 		return nil, err
@@ -189,6 +222,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, int, error) {
 		return nil, 0, fmt.Errorf("%s: %w", r.service, err)
 	}
 	defer resp.Body.Close()
+	c.noteRemaining(r.service, resp)
 	if rl := rateLimited(r.service, resp); rl != nil {
 		return nil, resp.StatusCode, rl
 	}
@@ -224,13 +258,17 @@ func rateLimited(service string, resp *http.Response) *RateLimitError {
 	if resp.StatusCode != http.StatusTooManyRequests && !(resp.StatusCode == http.StatusForbidden && remaining == "0") {
 		return nil
 	}
-	e := &RateLimitError{Service: service}
+	return &RateLimitError{Service: service, Reset: resetOf(resp)}
+}
+
+// resetOf reads X-RateLimit-Reset (Unix seconds); zero when absent.
+func resetOf(resp *http.Response) time.Time {
 	if s := resp.Header.Get("X-RateLimit-Reset"); s != "" {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
-			e.Reset = time.Unix(n, 0)
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && n < 1<<40 {
+			return time.Unix(n, 0)
 		}
 	}
-	return e
+	return time.Time{}
 }
 
 // Reason is a short, user-facing explanation of a fetch error, used as the

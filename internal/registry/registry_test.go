@@ -80,31 +80,33 @@ func TestStatusHandling(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := newTestClient(t, srv, func(o *Options) { o.MaxBytes = 1024; o.GitHubToken = "tok" })
+	// A fresh client per request: a rate-limited answer makes a client stop
+	// asking (TestRemainingZeroStopsAsking).
+	mk := func() *Client { return newTestClient(t, srv, func(o *Options) { o.MaxBytes = 1024; o.GitHubToken = "tok" }) }
 	ctx := context.Background()
 	var rl *RateLimitError
-	if _, err := c.Repo(ctx, "o", "limited"); !errors.As(err, &rl) || rl.Reset.IsZero() {
+	if _, err := mk().Repo(ctx, "o", "limited"); !errors.As(err, &rl) || rl.Reset.IsZero() {
 		t.Errorf("403 with remaining 0: err = %v", err)
 	} else if !strings.Contains(Reason(err), "GITHUB_TOKEN") {
 		t.Errorf("reason %q does not suggest GITHUB_TOKEN", Reason(err))
 	}
-	if _, err := c.Repo(ctx, "o", "toomany"); !errors.As(err, &rl) {
+	if _, err := mk().Repo(ctx, "o", "toomany"); !errors.As(err, &rl) {
 		t.Errorf("429: err = %v", err)
 	}
 	var se *StatusError
-	if _, err := c.Repo(ctx, "o", "forbidden"); !errors.As(err, &se) || se.Code != 403 {
+	if _, err := mk().Repo(ctx, "o", "forbidden"); !errors.As(err, &se) || se.Code != 403 {
 		t.Errorf("plain 403: err = %v", err)
 	}
-	if _, err := c.Repo(ctx, "o", "big"); !errors.Is(err, ErrTooLarge) {
+	if _, err := mk().Repo(ctx, "o", "big"); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("oversized: err = %v", err)
 	}
-	if _, err := c.Repo(ctx, "o", "broken"); err == nil {
+	if _, err := mk().Repo(ctx, "o", "broken"); err == nil {
 		t.Errorf("duplicate key accepted")
 	}
-	if _, err := c.Repo(ctx, "o", "missing"); !errors.Is(err, ErrNotFound) {
+	if _, err := mk().Repo(ctx, "o", "missing"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("404: err = %v", err)
 	}
-	r, err := c.Repo(ctx, "o", "ok")
+	r, err := mk().Repo(ctx, "o", "ok")
 	if err != nil || !r.Archived || r.DefaultBranch != "main" {
 		t.Errorf("ok: %+v, %v", r, err)
 	}
@@ -260,5 +262,27 @@ func TestPeopleAndFields(t *testing.T) {
 	}
 	if s, ok := Field([]byte(`"MIT"`), "type"); !ok || s != "MIT" {
 		t.Errorf("Field = %q", s)
+	}
+}
+
+func TestRemainingZeroStopsAsking(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", "1793530800") // after the test clock
+		w.Write([]byte(`{"full_name":"o/r"}`))
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv, func(o *Options) { o.Cache = nil })
+	if _, err := c.Repo(context.Background(), "o", "r"); err != nil {
+		t.Fatal(err)
+	}
+	var rl *RateLimitError
+	if _, err := c.Repo(context.Background(), "o", "other"); !errors.As(err, &rl) {
+		t.Fatalf("err = %v, want a rate limit error without asking", err)
+	}
+	if hits.Load() != 1 {
+		t.Errorf("%d requests, want 1", hits.Load())
 	}
 }
