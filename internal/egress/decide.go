@@ -142,3 +142,15 @@ func embedded(a netip.Addr) []netip.Addr {
 	}
 	return out
 }
+
+// ClassOf names the netaddr class of a, judging IPv6 forms that embed an
+// IPv4 address by the more sensitive of the two.
+func ClassOf(a netip.Addr) string {
+	worst := netaddr.Public
+	for _, x := range embedded(a) {
+		if c := netaddr.ClassifyAddr(x); c > worst {
+			worst = c
+		}
+	}
+	return worst.String()
+}

@@ -66,6 +66,7 @@ func TestDecide(t *testing.T) {
 	}
 	pol := mustPolicy(t, []string{"api.example.com", "*.example.com", "127.0.0.1:8080", "allowed-lo.test:9000",
 		"metadata.example.org", "127.0.0.2:*"}, nil)
+	polAny := mustPolicy(t, []string{"*"}, nil)
 	pol2 := mustPolicy(t, []string{"allowed-lo.test:9000", "lan.example.com"}, []string{"127.0.0.1/32", "192.168.1.0/24"})
 	tests := []struct {
 		name  string
@@ -111,6 +112,12 @@ func TestDecide(t *testing.T) {
 		{"bad port", pol, "api.example.com", 0, false, "", "out of range"},
 		{"empty", pol, "", 443, false, "", "empty host"},
 		{"unresolvable allowed name", pol, "nx.example.com", 443, false, "", "resolving"},
+		{"any public name", polAny, "api.example.com", 443, true, "", "*"},
+		{"any: public literal", polAny, "93.184.216.34", 443, true, "", "*"},
+		{"any: private literal", polAny, "10.0.0.1", 443, false, "private", "--allow-cidr"},
+		{"any: loopback name", polAny, "local.example.com", 443, false, "loopback", "--allow-cidr"},
+		{"any: metadata name", polAny, "meta.example.com", 80, false, "metadata", "always blocked"},
+		{"any: other port", polAny, "api.example.com", 8443, false, "", "not in the sandbox"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,7 +166,9 @@ func TestParseRule(t *testing.T) {
 		{in: "0.0.0.0:80", bad: true},
 		{in: "2130706433", bad: true},
 		{in: "*.com", bad: true},
-		{in: "*", bad: true},
+		{in: "*", want: "*"},
+		{in: "*:8080", want: "*:8080"},
+		{in: "*.*", bad: true},
 		{in: "exa mple.com", bad: true},
 		{in: "example.com:0", bad: true},
 		{in: "example.com:70000", bad: true},
@@ -207,6 +216,35 @@ func FuzzParseRule(f *testing.F) {
 		}
 		if r.Addr.IsValid() && alwaysBlocked(r.Addr) {
 			t.Fatalf("ParseRule(%q) accepted an always-blocked address", s)
+		}
+	})
+}
+
+// FuzzDecide: whatever the host string, an allowed decision never dials an
+// always-blocked address, and never an internal one the policy did not
+// allow explicitly.
+func FuzzDecide(f *testing.F) {
+	for _, s := range []string{"api.example.com", "169.254.169.254", "2852039166", "[::ffff:a9fe:a9fe]", "0x7f.1",
+		"metadata.google.internal.", "127.0.0.1", "10.0.0.1", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::", "ｌｏｃａｌｈｏｓｔ", "a.nip.io"} {
+		f.Add(s, uint16(443))
+	}
+	res := fakeResolver{"api.example.com": {"93.184.216.34"}, "x.example.com": {"10.1.1.1", "93.184.216.34"}}
+	pol := mustPolicy(f, []string{"*", "*:*", "127.0.0.1:8080"}, []string{"10.1.0.0/16"})
+	f.Fuzz(func(t *testing.T, host string, port uint16) {
+		d := pol.Decide(context.Background(), res, host, int(port))
+		if !d.Allow {
+			return
+		}
+		for _, ap := range d.Dial {
+			a := ap.Addr()
+			for _, x := range embedded(a) {
+				if alwaysBlocked(x) {
+					t.Fatalf("Decide(%q) allowed always-blocked %s", host, a)
+				}
+			}
+			if c := ClassOf(a); c != "public" && !pol.cidrAllows(a) && a.String() != "127.0.0.1" {
+				t.Fatalf("Decide(%q) allowed %s address %s without an explicit allowance", host, c, a)
+			}
 		}
 	})
 }

@@ -32,6 +32,8 @@ type Rule struct {
 	Suffix bool       // "*.example.com"
 	Addr   netip.Addr // set when the rule is an IP literal
 	Port   int        // 0: 80 and 443; AnyPort: any
+	// Any ("*") matches every host; internal addresses still need a CIDR.
+	Any bool
 }
 
 func (r Rule) String() string {
@@ -71,6 +73,10 @@ func ParseRule(s string) (Rule, error) {
 		return Rule{}, fmt.Errorf("host rule %q: %w", in, err)
 	}
 	r := Rule{Port: port}
+	if host == "*" {
+		r.Any, r.Name = true, "*"
+		return r, nil
+	}
 	if a, err := netip.ParseAddr(host); err == nil {
 		if a.Zone() != "" {
 			return Rule{}, fmt.Errorf("host rule %q: zones are not allowed", in)
@@ -195,6 +201,8 @@ func (p *Policy) match(h netaddr.Host, lit bool, port int) (Rule, bool) {
 			continue
 		}
 		switch {
+		case r.Any:
+			return r, true
 		case r.Addr.IsValid():
 			if lit && h.Addr == r.Addr {
 				return r, true

@@ -28,6 +28,7 @@ func newFDListener(sock *os.File) *fdListener {
 }
 
 func (l *fdListener) receive() {
+	defer l.sock.Close()
 	defer l.Close()
 	buf := make([]byte, 1)
 	oob := make([]byte, unix.CmsgSpace(4*4))

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/moat-dev/moat/internal/audit"
 	"github.com/moat-dev/moat/internal/egress"
@@ -21,7 +20,6 @@ type Options struct {
 	Home   string // the user's real home (credential locations are under it)
 	Audit  audit.Sink
 	Stderr io.Writer // best-effort warnings
-	Now    func() time.Time
 	Getenv func(string) string
 	// Resolver resolves names for the egress proxy (nil: the system's).
 	Resolver egress.Resolver

@@ -68,7 +68,7 @@ func startSandbox(f *cmdutil.Factory, o *options, args []string) (*sandboxRun, e
 	}
 	sb, err := sandbox.New(sandbox.Options{
 		Mode: mode, Policy: pol, Server: o.name, Home: f.Home(), Audit: sink,
-		Stderr: f.IO.ErrOut, Now: f.Now, Getenv: f.IO.Getenv,
+		Stderr: f.IO.ErrOut, Getenv: f.IO.Getenv,
 	})
 	if err != nil {
 		sink.Close()
