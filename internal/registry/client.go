@@ -168,6 +168,8 @@ type request struct {
 	header  http.Header
 	// noCache skips the cache (token exchanges).
 	noCache bool
+	// max, when set and smaller, replaces the client's size cap.
+	max int64
 }
 
 // fetch returns the body of a 2xx response, from the cache when fresh.
@@ -234,12 +236,16 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, int, error) {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return nil, resp.StatusCode, &StatusError{URL: r.url, Code: resp.StatusCode}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.o.MaxBytes+1))
+	limit := c.o.MaxBytes
+	if r.max > 0 && r.max < limit {
+		limit = r.max
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: read %s: %w", r.service, r.url, err)
 	}
-	if int64(len(body)) > c.o.MaxBytes {
-		return nil, 0, fmt.Errorf("%s %s: %w (%d bytes)", r.service, r.url, ErrTooLarge, c.o.MaxBytes)
+	if int64(len(body)) > limit {
+		return nil, 0, fmt.Errorf("%s %s: %w (%d bytes)", r.service, r.url, ErrTooLarge, limit)
 	}
 	return body, http.StatusOK, nil
 }

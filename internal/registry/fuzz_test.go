@@ -101,3 +101,7 @@ func FuzzParseImageRef(f *testing.F) {
 func FuzzParseChallenge(f *testing.F) {
 	fuzzDecoder(f, `Bearer realm="https://a/token",service="s",scope="repository:a:pull"`, func(b []byte) { parseChallenge(string(b)) })
 }
+
+func FuzzListTarball(f *testing.F) {
+	fuzzDecoder(f, "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00", func(b []byte) { ListTarball(b) })
+}

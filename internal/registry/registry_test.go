@@ -286,3 +286,16 @@ func TestRemainingZeroStopsAsking(t *testing.T) {
 		t.Errorf("%d requests, want 1", hits.Load())
 	}
 }
+
+func TestTarballFilesRefusesOtherHosts(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("unexpected request %s", r.URL)
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv, nil)
+	for _, u := range []string{"http://127.0.0.2:1/x.tgz", "file:///etc/passwd", "::bad"} {
+		if _, err := c.TarballFiles(context.Background(), "x", u); err == nil {
+			t.Errorf("TarballFiles(%q) fetched", u)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package vet
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // DiffChange is one difference between two versions.
@@ -76,7 +77,7 @@ func Diff(name string, oldV, newV *Package, oldVer, newVer string) DiffResult {
 	if oldV.Files != nil && newV.Files != nil {
 		a, d := diffSets(oldV.Files, newV.Files)
 		for _, f := range a {
-			add(DiffChange{Kind: FileAdded, Name: f})
+			add(DiffChange{Kind: FileAdded, Name: f, Risky: riskyFile(f)})
 		}
 		for _, f := range d {
 			add(DiffChange{Kind: FileRemoved, Name: f})
@@ -132,4 +133,16 @@ func mapDiff(o, n map[string]string, added, removed, changed string, risky bool,
 			add(DiffChange{Kind: removed, Name: k, Old: o[k]})
 		}
 	}
+}
+
+// riskyFile recognises files worth a look when they appear in an upgrade:
+// native code, shell scripts and anything under scripts/ or bin/.
+func riskyFile(name string) bool {
+	low := strings.ToLower(name)
+	for _, ext := range []string{".node", ".so", ".dylib", ".dll", ".exe", ".sh", ".ps1", ".bat", ".cmd"} {
+		if strings.HasSuffix(low, ext) {
+			return true
+		}
+	}
+	return strings.HasPrefix(low, "scripts/") || strings.HasPrefix(low, "bin/") || strings.Contains(low, "/bin/")
 }

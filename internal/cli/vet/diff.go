@@ -52,6 +52,15 @@ func runDiff(ctx context.Context, f *cmdutil.Factory, o *options, _ *gather.Gath
 		}
 		pkgs[i] = gather.NPMPackage(pk, t.Version)
 	}
+	for i, t := range ts {
+		files, err := c.TarballFiles(ctx, t.Name, pk.Versions[t.Version].Dist.Tarball)
+		if err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "moat: file list of %s@%s not read (%s); comparing metadata only\n", t.Name, t.Version, registry.Reason(err))
+			pkgs[0].Files, pkgs[1].Files = nil, nil
+			break
+		}
+		pkgs[i].Files = files
+	}
 	d := vet.Diff(ts[0].Name, pkgs[0], pkgs[1], ts[0].Version, ts[1].Version)
 	if err := writeDiff(f.IO.Out, o.format, d); err != nil {
 		return fmt.Errorf("write report: %w", err)

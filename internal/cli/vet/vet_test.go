@@ -1,7 +1,9 @@
 package vet_test
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"flag"
 	"net/http"
 	"net/http/httptest"
@@ -68,6 +70,10 @@ func newFake(t *testing.T) *fake {
 			w.Write([]byte(`{"message":"API rate limit exceeded"}`))
 			return
 		}
+		if strings.HasSuffix(p, ".tgz") {
+			serveTarball(t, w, p)
+			return
+		}
 		name, ok := routes[p]
 		if !ok {
 			t.Logf("fake: no route for %s", p)
@@ -79,7 +85,7 @@ func newFake(t *testing.T) *fake {
 			t.Errorf("fixture: %v", err)
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(b)
+		w.Write(bytes.ReplaceAll(b, []byte("https://registry.test"), []byte(fk.srv.URL+"/npm")))
 	}))
 	t.Cleanup(fk.srv.Close)
 	return fk
@@ -313,4 +319,31 @@ func TestAll(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+}
+
+// tarballs lists the files of the recorded package versions.
+var tarballs = map[string][]string{
+	"/npm/@acme/mcp-weather/-/mcp-weather-1.1.0.tgz": {"package.json", "README.md", "LICENSE", "dist/index.js", "dist/forecast.js", "dist/http.js"},
+	"/npm/@acme/mcp-weather/-/mcp-weather-1.2.0.tgz": {"package.json", "README.md", "LICENSE", "dist/index.js", "dist/forecast.js", "dist/http.js", "dist/setup.js", "scripts/collect.sh"},
+}
+
+func serveTarball(t *testing.T, w http.ResponseWriter, p string) {
+	files, ok := tarballs[p]
+	if !ok {
+		http.NotFound(w, nil)
+		return
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, name := range files {
+		body := []byte("// " + name + "\n")
+		if err := tw.WriteHeader(&tar.Header{Name: "package/" + name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Error(err)
+		}
+		tw.Write(body)
+	}
+	tw.Close()
+	zw.Close()
+	w.Write(buf.Bytes())
 }
