@@ -82,7 +82,9 @@ func TestStatusHandling(t *testing.T) {
 	defer srv.Close()
 	// A fresh client per request: a rate-limited answer makes a client stop
 	// asking (TestRemainingZeroStopsAsking).
-	mk := func() *Client { return newTestClient(t, srv, func(o *Options) { o.MaxBytes = 1024; o.GitHubToken = "tok" }) }
+	mk := func() *Client {
+		return newTestClient(t, srv, func(o *Options) { o.MaxBytes = 1024; o.GitHubToken = "tok" })
+	}
 	ctx := context.Background()
 	var rl *RateLimitError
 	if _, err := mk().Repo(ctx, "o", "limited"); !errors.As(err, &rl) || rl.Reset.IsZero() {
