@@ -89,8 +89,12 @@ func initMain(sp *spec) int {
 	// be able to read this process's memory or environment via /proc.
 	unix.CloseOnExec(relayFD)
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
-	if err := privateProc(); err != nil && fail(sp, "private /proc", err) {
-		return exitSetup
+	// A fresh /proc cannot be mounted where the host's /proc has masked
+	// paths (e.g. inside some containers). That is a warning, not a
+	// failure: Landlock's ptrace scoping already keeps the server from other
+	// processes' /proc/PID files; it would only see their PIDs.
+	if err := privateProc(); err != nil {
+		fmt.Fprintf(os.Stderr, "moat sandbox: warning: no private /proc (the server sees host PIDs): %v\n", err)
 	}
 	_ = unix.Sethostname([]byte("moat-sandbox"))
 	if err := loopbackUp(); err != nil {
