@@ -1,0 +1,126 @@
+package scan
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/moat-dev/moat/internal/finding"
+	"github.com/moat-dev/moat/internal/normalize"
+)
+
+// Flow capabilities of a tool: the three legs of a toxic flow.
+const (
+	capPrivate   = "read private data"
+	capUntrusted = "take in untrusted content"
+	capSink      = "send data out"
+)
+
+var (
+	// Name words, matched against a tool name's word stems.
+	privateNames = words("read get query search list file database note memory email mail inbox message " +
+		"calendar contact customer record secret credential password key document repository issue drive table " +
+		"history clipboard screenshot keychain vault account")
+	untrustedNames = words("fetch browse scrape crawl web url http download navigate page rss feed website internet " +
+		"webpage inbox mail email issue comment")
+	sinkNames = words("send post publish upload email mail message webhook tweet share push notify reply " +
+		"submit comment slack sms invite transfer pay forward")
+	// Description wording, a weaker signal used with the name.
+	privateText   = regexp.MustCompile(`(?i)\b(private|personal|confidential|customer|credentials?|secrets?|database|local files?|file ?system|your (files|notes|emails|messages|documents))\b`)
+	untrustedText = regexp.MustCompile(`(?i)\b(web ?pages?|websites?|the internet|any url|from a url|arbitrary urls?|search the web|incoming (emails?|messages?)|user-generated|third[- ]party content)\b`)
+	sinkText      = regexp.MustCompile(`(?i)\b(send(s|ing)? (an? )?(email|message|request)|post(s|ing)? to|upload(s|ing)?|publish(es|ing)?|to an? (email )?address|webhook|external (server|service|url))\b`)
+)
+
+func words(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[stem(w)] = true
+	}
+	return m
+}
+
+// classify returns the flow capabilities of one tool from its name, its
+// description and its annotations (readOnlyHint, destructiveHint,
+// openWorldHint).
+func classify(t *liveTool) map[string]bool {
+	caps := map[string]bool{}
+	toks := nameTokens(t.name)
+	verb := ""
+	if len(toks) > 0 {
+		verb = toks[0]
+	}
+	hit := func(set map[string]bool) bool {
+		for _, w := range toks {
+			if set[w] {
+				return true
+			}
+		}
+		return false
+	}
+	desc := t.description
+	readOnly := t.readOnly != nil && *t.readOnly
+	openWorld := t.openWorld != nil && *t.openWorld
+	if (hit(privateNames) && !hit(untrustedNames)) || privateText.MatchString(desc) {
+		caps[capPrivate] = true
+	}
+	if hit(untrustedNames) && (readOnly || !sinkNames[verb]) || untrustedText.MatchString(desc) || (openWorld && readOnly) {
+		caps[capUntrusted] = true
+	}
+	if !readOnly && (sinkNames[verb] || sinkText.MatchString(desc) || openWorld) {
+		caps[capSink] = true
+	}
+	// A tool that only reads the outside world is not private data.
+	if caps[capUntrusted] && !privateText.MatchString(desc) && (openWorld || hit(untrustedNames)) {
+		delete(caps, capPrivate)
+	}
+	return caps
+}
+
+// toxicFlow reports a client whose servers together can read private data,
+// take in untrusted content and send data out: content from the untrusted
+// tool can instruct the model to read the private data and send it away.
+func toxicFlow(g group, tools []liveTool) (finding.Finding, bool) {
+	legs := map[string][]string{}
+	servers := map[string]bool{}
+	var first *liveTool
+	for i := range tools {
+		t := &tools[i]
+		for c := range classify(t) {
+			legs[c] = append(legs[c], t.server+"/"+t.name)
+			servers[t.server] = true
+			if first == nil {
+				first = t
+			}
+		}
+	}
+	if len(legs[capPrivate]) == 0 || len(legs[capUntrusted]) == 0 || len(legs[capSink]) == 0 {
+		return finding.Finding{}, false
+	}
+	var ev []string
+	for _, c := range []string{capPrivate, capUntrusted, capSink} {
+		ts := legs[c]
+		sort.Strings(ts)
+		more := ""
+		if len(ts) > 4 {
+			more = fmt.Sprintf(" and %d more", len(ts)-4)
+			ts = ts[:4]
+		}
+		ev = append(ev, fmt.Sprintf("%s: %s%s", c, strings.Join(ts, ", "), more))
+	}
+	names := make([]string, 0, len(servers))
+	for s := range servers {
+		names = append(names, s)
+	}
+	sort.Strings(names)
+	f := finding.Finding{
+		Rule: RuleToxicFlow, Category: finding.CatToxicFlow, Severity: finding.High,
+		Message: fmt.Sprintf("together, servers %s can read private data, take in untrusted content and send data out: "+
+			"injected content can make the model leak the data", strings.Join(names, ", ")),
+		Evidence: normalize.Reveal(strings.Join(ev, "; ")),
+		Fix:      "split these servers across clients or projects, or require confirmation for the sending tools (moat run policy: ask)",
+	}
+	f.Location = liveLoc(&first.res.Spec)
+	f.Location.Server, f.Location.Kind = "", "client"
+	return f, true
+}
