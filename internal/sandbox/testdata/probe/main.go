@@ -20,13 +20,13 @@ import (
 )
 
 type probeArgs struct {
-	Read         string `json:"read"`          // a file to read (a credential in the fixture home)
-	WriteOutside string `json:"write_outside"` // a file outside every allowed path
-	WriteInside  string `json:"write_inside"`  // a file in the allowed root
-	Connect      string `json:"connect"`       // host:port dialled directly, ignoring the proxy
-	FetchDenied  string `json:"fetch_denied"`  // URL fetched through the proxy, not allowed
-	FetchAllowed string `json:"fetch_allowed"` // URL fetched through the proxy, allowed
-	Unix         string `json:"unix"`          // a host daemon's Unix socket
+	Read         string `json:"read"`           // a file to read (a credential in the fixture home)
+	WriteOutside string `json:"write_outside"`  // a file outside every allowed path
+	WriteInside  string `json:"write_inside"`   // a file in the allowed root
+	Connect      string `json:"connect"`        // host:port dialled directly, ignoring the proxy
+	FetchDenied  string `json:"fetch_denied"`   // URL fetched through the proxy, not allowed
+	FetchAllowed string `json:"fetch_allowed"`  // URL fetched through the proxy, allowed
+	Unix         string `json:"unix,omitempty"` // a host daemon's Unix socket
 }
 
 func outcome(err error) string {
