@@ -60,7 +60,7 @@ func (g *Gatherer) repo(ctx context.Context, f *vet.Facts, owner, name, dir stri
 		return
 	}
 	if !r.HasIssues {
-		rp.Issues = &vet.Issues{}
+		f.Gaps["issues"] = "issues are turned off on the repository"
 	} else if limited(g.issues(ctx, f, owner, name, r.OpenIssues), "issues") {
 		return
 	}
