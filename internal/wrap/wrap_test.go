@@ -1,0 +1,211 @@
+package wrap
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const testMoat = "/usr/local/bin/moat"
+
+func inputs(t *testing.T) []string {
+	t.Helper()
+	all, err := filepath.Glob("testdata/golden/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range all {
+		if !strings.HasSuffix(p, ".golden") {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no inputs")
+	}
+	return out
+}
+
+func golden(t *testing.T, p, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if d := cmp.Diff(string(want), got); d != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", p, d)
+	}
+}
+
+func summary(r Result) string {
+	var b strings.Builder
+	for _, rec := range r.Records {
+		fmt.Fprintf(&b, "wrapped %s at %q\n", rec.Server, rec.Path)
+	}
+	for _, s := range r.Skipped {
+		if s.Already {
+			fmt.Fprintf(&b, "already %s\n", s.Server)
+		} else {
+			fmt.Fprintf(&b, "skipped %s: %s\n", s.Server, s.Reason)
+		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note %s\n", n)
+	}
+	return b.String()
+}
+
+// TestGolden wraps each input, compares with the golden output, checks
+// that unwrapping restores the input byte for byte and that wrapping again
+// changes nothing.
+func TestGolden(t *testing.T) {
+	for _, in := range inputs(t) {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			data, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := FormatOf(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Wrap(f, data, Options{Moat: testMoat})
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, in+".wrapped.golden", string(res.Data))
+			golden(t, in+".report.golden", summary(res))
+			if len(res.Records) == 0 {
+				t.Fatal("nothing wrapped")
+			}
+			back, restored, refused, err := Unwrap(f, res.Data, res.Records, "")
+			if err != nil || len(refused) > 0 || len(restored) != len(res.Records) {
+				t.Fatalf("unwrap: err=%v refused=%v", err, refused)
+			}
+			if d := cmp.Diff(string(data), string(back)); d != "" {
+				t.Errorf("unwrap did not restore the input (-want +got):\n%s", d)
+			}
+			again, err := Wrap(f, res.Data, Options{Moat: testMoat})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(again.Records) != 0 || string(again.Data) != string(res.Data) {
+				t.Errorf("second wrap changed %d entries", len(again.Records))
+			}
+		})
+	}
+}
+
+// TestUnwrapRefusesEdited: an entry changed after wrapping is left alone;
+// the others are restored.
+func TestUnwrapRefusesEdited(t *testing.T) {
+	for _, in := range inputs(t) {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			data, _ := os.ReadFile(in)
+			f, _ := FormatOf(in)
+			res, err := Wrap(f, data, Options{Moat: testMoat})
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := res.Records[0]
+			edited := strings.Replace(first.Wrapped, `"--name"`, `"--name", "--sandbox=strict", "--name"`, 1)
+			if edited == first.Wrapped {
+				t.Fatal("could not edit")
+			}
+			changed := strings.Replace(string(res.Data), first.Wrapped, edited, 1)
+			out, restored, refused, err := Unwrap(f, []byte(changed), res.Records, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(refused) != 1 || refused[0].Record.Server != first.Server {
+				t.Fatalf("refused = %v, want only %s", refused, first.Server)
+			}
+			if len(restored) != len(res.Records)-1 {
+				t.Fatalf("restored %d, want %d", len(restored), len(res.Records)-1)
+			}
+			if !strings.Contains(string(out), edited) {
+				t.Error("the edited entry was touched")
+			}
+		})
+	}
+}
+
+func TestOnly(t *testing.T) {
+	data, _ := os.ReadFile("testdata/golden/claude-mcp.json")
+	res, err := Wrap(JSON, data, Options{Moat: testMoat, Only: "memory"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Records) != 1 || res.Records[0].Server != "memory" {
+		t.Fatalf("records = %+v", res.Records)
+	}
+}
+
+func TestHeaderProblem(t *testing.T) {
+	for _, c := range []struct {
+		name, value string
+		bad         bool
+	}{
+		{"X-Client", "moat-demo", false},
+		{"Accept-Language", "en", false},
+		{"Authorization", "Bearer abc", true},
+		{"X-Api-Key", "k", true},
+		{"X-Trace", "${TRACE}", true},
+		{"X-Trace", "{env:TRACE}", true},
+		{"X-Trace", "$TRACE", true},
+		{"X-Whatever", "sk1234567890abcdefghijklmn", true},
+		{"X-Price", "$5", false},
+	} {
+		if got := headerProblem(c.name, c.value) != ""; got != c.bad {
+			t.Errorf("headerProblem(%q, %q) = %v, want %v", c.name, c.value, got, c.bad)
+		}
+	}
+}
+
+func TestIsMoat(t *testing.T) {
+	for _, c := range []struct {
+		argv []string
+		want bool
+	}{
+		{[]string{"moat", "run"}, true},
+		{[]string{"/usr/bin/moat", "run", "--", "x"}, true},
+		{[]string{`C:\bin\MOAT.EXE`, "run"}, true},
+		{[]string{"moat", "scan"}, false},
+		{[]string{"npx", "run"}, false},
+		{[]string{"moat"}, false},
+	} {
+		if got := IsMoat(c.argv); got != c.want {
+			t.Errorf("IsMoat(%q) = %v", c.argv, got)
+		}
+	}
+}
+
+func TestRejects(t *testing.T) {
+	for _, c := range []struct {
+		f    Format
+		data string
+	}{
+		{JSON, `{"mcpServers": {`},
+		{TOML, "[mcp_servers.x\ncommand = 1"},
+	} {
+		if _, err := Wrap(c.f, []byte(c.data), Options{Moat: testMoat}); err == nil {
+			t.Errorf("Wrap(%q) accepted", c.data)
+		}
+	}
+	if _, err := FormatOf("config.yaml"); err == nil {
+		t.Error("YAML accepted")
+	}
+}
