@@ -3,6 +3,7 @@ package vet
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -53,7 +54,19 @@ func collectTargets(f *cmdutil.Factory, o *options) ([]vet.Target, []string, err
 		seen[t.String()] = true
 	}
 	for _, s := range inv.Servers {
-		for _, p := range scan.Packages(s.Argv()) {
+		refs := scan.Packages(s.Argv())
+		if len(refs) == 0 {
+			// Only the program name: arguments and URLs can carry secrets.
+			what := "runs a local program"
+			if argv := s.Argv(); len(argv) > 0 {
+				what = "runs " + filepath.Base(argv[0])
+			}
+			if s.Remote() {
+				what = "is a remote server"
+			}
+			notes = append(notes, fmt.Sprintf("server %q (%s) %s: no registry package to vet", s.Name, s.Source.File, clipNote(what)))
+		}
+		for _, p := range refs {
 			t, note := fromRef(p)
 			if note != "" {
 				notes = append(notes, fmt.Sprintf("server %q (%s): %s", s.Name, s.Source.File, note))
@@ -84,7 +97,7 @@ func fromRef(p scan.PackageRef) (vet.Target, string) {
 		}
 	}
 	if p.Remote != "" {
-		return vet.Target{}, fmt.Sprintf("runs %s from a %s source, not a registry package: review it by hand", p.Spec, p.Remote)
+		return vet.Target{}, fmt.Sprintf("runs %s from a %s source, not a registry package: review it by hand", clipNote(stripUserinfo(p.Spec)), p.Remote)
 	}
 	var spec string
 	switch p.Ecosystem {
@@ -115,3 +128,35 @@ func fromRef(p scan.PackageRef) (vet.Target, string) {
 }
 
 func scanPinned(p scan.PackageRef) bool { return p.Pinned() }
+
+// clipNote keeps a note to one short line (a command line can be long and
+// is printed as given, so it is also stripped of control characters).
+func clipNote(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
+
+// stripUserinfo removes "user:token@" from a URL-like spec.
+func stripUserinfo(spec string) string {
+	i := strings.Index(spec, "://")
+	if i < 0 {
+		return spec
+	}
+	rest := spec[i+3:]
+	host, path, _ := strings.Cut(rest, "/")
+	if at := strings.LastIndex(host, "@"); at >= 0 {
+		host = "***@" + host[at+1:]
+	}
+	if path != "" || strings.Contains(rest, "/") {
+		return spec[:i+3] + host + "/" + path
+	}
+	return spec[:i+3] + host
+}

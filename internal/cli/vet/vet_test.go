@@ -265,14 +265,17 @@ func TestConfigFileTargets(t *testing.T) {
 	cfg := filepath.Join(dir, ".mcp.json")
 	os.WriteFile(cfg, []byte(`{"mcpServers":{
 	  "weather":{"command":"npx","args":["-y","@acme/mcp-weather@1.1.0"]},
-	  "local":{"command":"node","args":["server.js"]},
-	  "git":{"command":"npx","args":["-y","git+https://gitlab.example/x/y.git"]}}}`), 0o600)
+	  "local":{"command":"node","args":["server.js","--token=s3cr3t"]},
+	  "git":{"command":"npx","args":["-y","git+https://bob:t0ken@gitlab.example/x/y.git"]}}}`), 0o600)
 	r := fk.run(t, t.TempDir(), dir, "--format", "json", cfg)
 	if r.code != 0 || !strings.Contains(r.out, `"target": "npm:@acme/mcp-weather@1.1.0"`) {
 		t.Errorf("code %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
-	if !strings.Contains(r.errOut, "not a registry package") {
-		t.Errorf("no note for the git server: %s", r.errOut)
+	if !strings.Contains(r.errOut, "not a registry package") || !strings.Contains(r.errOut, `"local"`) {
+		t.Errorf("no note for the git or local server: %s", r.errOut)
+	}
+	if strings.Contains(r.errOut, "s3cr3t") || strings.Contains(r.errOut, "t0ken") {
+		t.Errorf("a server argument reached stderr: %s", r.errOut)
 	}
 }
 
