@@ -36,6 +36,7 @@ type options struct {
 	osv      string
 	oci      string
 	cacheDir string
+	tools    string
 	args     []string
 }
 
@@ -76,6 +77,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	fl.StringVar(&o.osv, "osv-api", "", "OSV API base URL (env MOAT_OSV_API)")
 	fl.StringVar(&o.oci, "oci-registry", "", "registry endpoint for every image, e.g. a mirror (env MOAT_OCI_REGISTRY)")
 	fl.StringVar(&o.cacheDir, "cache-dir", "", "response cache directory (default: STATE/cache/vet)")
+	fl.StringVar(&o.tools, "tools", "", "a saved tools/list response of the server, for the tool description and scope signals (one TARGET)")
 	return cmd
 }
 
@@ -112,6 +114,10 @@ func run(ctx context.Context, f *cmdutil.Factory, o *options) error {
 	for _, n := range notes {
 		fmt.Fprintf(f.IO.ErrOut, "moat: %s\n", n)
 	}
+	tools, err := readTools(o, len(targets))
+	if err != nil {
+		return err
+	}
 	var results []vet.Result
 	for _, t := range targets {
 		facts, err := g.Facts(ctx, t)
@@ -124,6 +130,9 @@ func run(ctx context.Context, f *cmdutil.Factory, o *options) error {
 		}
 		if err != nil {
 			return fmt.Errorf("vet %s: %w", t, err)
+		}
+		if tools != nil {
+			facts.Tools, facts.ToolsKnown = tools, true
 		}
 		results = append(results, vet.Vet(facts, vet.Context{Now: f.Now(), List: list}))
 	}
@@ -187,4 +196,36 @@ func readSmall(p string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: not a small regular file", p)
 	}
 	return os.ReadFile(p)
+}
+
+// maxToolsFile caps a --tools file.
+const maxToolsFile = 16 << 20
+
+// readTools reads --tools; nil when the flag is not set.
+func readTools(o *options, targets int) ([]vet.Tool, error) {
+	if o.tools == "" {
+		return nil, nil
+	}
+	if targets != 1 {
+		return nil, cmdutil.Usagef("--tools describes one server: give exactly one TARGET")
+	}
+	st, err := os.Stat(o.tools)
+	if err != nil {
+		return nil, cmdutil.Usagef("--tools: %v", err)
+	}
+	if st.Size() > maxToolsFile || !st.Mode().IsRegular() {
+		return nil, cmdutil.Usagef("--tools %s: not a regular file under %d MiB", o.tools, maxToolsFile>>20)
+	}
+	b, err := os.ReadFile(o.tools)
+	if err != nil {
+		return nil, cmdutil.Usagef("--tools: %v", err)
+	}
+	tools, err := vet.ParseToolListing(b)
+	if err != nil {
+		return nil, cmdutil.Usagef("--tools %s: %v", o.tools, err)
+	}
+	if tools == nil {
+		tools = []vet.Tool{}
+	}
+	return tools, nil
 }

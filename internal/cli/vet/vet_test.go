@@ -177,6 +177,7 @@ func TestGolden(t *testing.T) {
 		{"earlier version fails on review", []string{"--fail-on", "review", "npm:@acme/mcp-weather@1.1.0"}, 1, "acme-1.1.0.txt"},
 		{"typosquat", []string{"npm:@model-context-protocol/server-filesystem"}, 1, "squat.txt"},
 		{"pypi with GitHub rate limited", []string{"--format", "json", "pypi:mcp-server-fetch@2025.4.7"}, 0, "pypi-fetch.json"},
+		{"with a saved tool listing", []string{"--tools", "testdata/tools-weather.json", "npm:@acme/mcp-weather@1.1.0"}, 0, "acme-1.1.0-tools.txt"},
 		{"oci image", []string{"oci:ghcr.io/acme/mcp-weather:1.3.0"}, 0, "oci.txt"},
 		{"github repository", []string{"github:acme/mcp-weather"}, 0, "github.txt"},
 		{"diff", []string{"--diff", "@acme/mcp-weather@1.1.0", "@acme/mcp-weather@1.2.0"}, 0, "diff.txt"},
@@ -291,6 +292,9 @@ func TestUsageErrors(t *testing.T) {
 		{"--fail-on", "sometimes", "npm:x"},
 		{"--all", "npm:x"},
 		{"--diff", "@acme/mcp-weather@1.1.0"},
+		{"--tools", "testdata/tools-weather.json", "npm:a", "npm:b"},
+		{"--tools", "testdata/missing.json", "npm:a"},
+		{"--tools", "testdata/server/gh-repo.json", "npm:a"},
 		{"--diff", "@acme/mcp-weather@1.1.0", "tiny-fetch@2.0.0"},
 	} {
 		r := fk.run(t, t.TempDir(), "", args...)
