@@ -99,6 +99,7 @@ func (g *Gatherer) issues(ctx context.Context, f *vet.Facts, owner, name string,
 	}
 	cs, err := g.c.RecentIssueComments(ctx, owner, name)
 	if err != nil {
+		f.Repo.Issues = nil // without comments the answered share is unknown, not zero
 		return err
 	}
 	answered := map[int]bool{}
@@ -156,7 +157,7 @@ func isTestFile(p string) bool {
 }
 
 func (g *Gatherer) tree(ctx context.Context, f *vet.Facts, owner, name, branch, dir string) error {
-	entries, _, err := g.c.Tree(ctx, owner, name, branch)
+	entries, truncated, err := g.c.Tree(ctx, owner, name, branch)
 	if err != nil {
 		return err
 	}
@@ -175,8 +176,12 @@ func (g *Gatherer) tree(ctx context.Context, f *vet.Facts, owner, name, branch, 
 			rp.TestFiles++
 		}
 		if !strings.Contains(rel, "/") && strings.HasPrefix(strings.ToLower(rel), "readme") {
-			rp.Readme = max(rp.Readme, int(e.Size))
+			rp.Readme = max(rp.Readme, int(min(e.Size, 1<<30)))
 		}
+	}
+	if truncated && rp.TestFiles == 0 { // GitHub cut the listing: absence proves nothing
+		rp.TestsKnown = false
+		f.Gaps["tree"] = "the repository tree is too large for one listing"
 	}
 	return nil
 }
