@@ -19,9 +19,10 @@ const (
 
 var (
 	// Name words, matched against a tool name's word stems.
-	privateNames = words("read get query search list file database note memory email mail inbox message " +
-		"calendar contact customer record secret credential password key document repository issue drive table " +
-		"history clipboard screenshot keychain vault account")
+	// (objects, not verbs: "get" or "list" alone says nothing about privacy).
+	privateNames = words("file database note memory email mail inbox calendar contact customer record " +
+		"secret credential password document repository drive table history clipboard screenshot keychain vault " +
+		"account graph entity")
 	untrustedNames = words("fetch browse scrape crawl web url http download navigate page rss feed website internet " +
 		"webpage inbox mail email issue comment")
 	sinkNames = words("send post publish upload email mail message webhook tweet share push notify reply " +
@@ -97,16 +98,12 @@ func toxicFlow(g group, tools []liveTool) (finding.Finding, bool) {
 	if len(legs[capPrivate]) == 0 || len(legs[capUntrusted]) == 0 || len(legs[capSink]) == 0 {
 		return finding.Finding{}, false
 	}
-	var ev []string
+	var ev, short []string
 	for _, c := range []string{capPrivate, capUntrusted, capSink} {
 		ts := legs[c]
 		sort.Strings(ts)
-		more := ""
-		if len(ts) > 4 {
-			more = fmt.Sprintf(" and %d more", len(ts)-4)
-			ts = ts[:4]
-		}
-		ev = append(ev, fmt.Sprintf("%s: %s%s", c, strings.Join(ts, ", "), more))
+		ev = append(ev, fmt.Sprintf("%s: %s", c, listSome(ts, 8)))
+		short = append(short, fmt.Sprintf("%s (%s)", c, listSome(ts, 2)))
 	}
 	names := make([]string, 0, len(servers))
 	for s := range servers {
@@ -115,12 +112,19 @@ func toxicFlow(g group, tools []liveTool) (finding.Finding, bool) {
 	sort.Strings(names)
 	f := finding.Finding{
 		Rule: RuleToxicFlow, Category: finding.CatToxicFlow, Severity: finding.High,
-		Message: fmt.Sprintf("together, servers %s can read private data, take in untrusted content and send data out: "+
-			"injected content can make the model leak the data", strings.Join(names, ", ")),
+		Message: fmt.Sprintf("the servers of this client together can %s, %s and %s: content from the untrusted tool can make the model leak the data",
+			short[0], short[1], short[2]),
 		Evidence: normalize.Reveal(strings.Join(ev, "; ")),
 		Fix:      "split these servers across clients or projects, or require confirmation for the sending tools (moat run policy: ask)",
 	}
 	f.Location = liveLoc(&first.res.Spec)
 	f.Location.Server, f.Location.Kind = "", "client"
 	return f, true
+}
+
+func listSome(ts []string, n int) string {
+	if len(ts) <= n {
+		return strings.Join(ts, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ts[:n], ", "), len(ts)-n)
 }

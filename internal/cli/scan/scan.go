@@ -10,12 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
 	"github.com/moat-dev/moat/internal/discover"
 	"github.com/moat-dev/moat/internal/finding"
+	"github.com/moat-dev/moat/internal/live"
 	"github.com/moat-dev/moat/internal/report"
 	"github.com/moat-dev/moat/internal/scan"
 )
@@ -29,6 +31,12 @@ type options struct {
 	osLayout   string
 	noWarnings bool
 	targets    []string
+	// live inspection (connect.go)
+	connect     bool
+	timeout     time.Duration
+	concurrency int
+	lock        string
+	frozen      string
 }
 
 // NewCmd returns the scan command.
@@ -59,6 +67,11 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	fl.BoolVar(&o.noWarnings, "no-warnings", false, "do not print discovery and suppression warnings")
 	fl.StringVar(&o.osLayout, "os", "", "read the home with this OS's layout: linux, darwin or windows (default: this OS)")
 	_ = fl.MarkHidden("os")
+	fl.BoolVar(&o.connect, "connect", false, "also start every enabled stdio server and connect to every remote one, and check what they tell the model (runs their code)")
+	fl.DurationVar(&o.timeout, "timeout", live.DefaultTimeout, "with --connect: give each server this long to start and answer")
+	fl.IntVar(&o.concurrency, "concurrency", live.DefaultConcurrency, "with --connect: contact at most this many servers at once")
+	fl.StringVar(&o.lock, "lock", "", "with --connect: write a lockfile pinning every tool definition and the server instructions")
+	fl.StringVar(&o.frozen, "frozen", "", "with --connect: fail when any tool or instructions differ from this lockfile, and print the differences")
 	return cmd
 }
 
@@ -75,6 +88,9 @@ func run(f *cmdutil.Factory, o *options) error {
 	if o.maxServers == 0 {
 		return cmdutil.Usagef("--max-project-servers must be at least 1 (or -1 to turn the check off)")
 	}
+	if err := checkConnectFlags(o); err != nil {
+		return err
+	}
 	sups, err := loadSuppressions(f, o)
 	if err != nil {
 		return err
@@ -88,6 +104,14 @@ func run(f *cmdutil.Factory, o *options) error {
 	})
 	if err != nil {
 		return fmt.Errorf("run checks: %w", err)
+	}
+	var lv liveOutcome
+	if o.connect {
+		if lv, err = connectAll(f, o, inv); err != nil {
+			return err
+		}
+		fs = append(fs, lv.findings...)
+		finding.Sort(fs)
 	}
 	kept, suppressed, supWarn := fs, 0, []string(nil)
 	for _, sup := range sups {
@@ -105,10 +129,10 @@ func run(f *cmdutil.Factory, o *options) error {
 			fmt.Fprintf(f.IO.ErrOut, "moat: warning: %s\n", w)
 		}
 	}
-	if err := write(f, o, inv, kept, suppressed); err != nil {
+	if err := write(f, o, inv, kept, suppressed, lv.results); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if finding.AtOrAbove(kept, failOn) > 0 {
+	if lv.frozenFailed || finding.AtOrAbove(kept, failOn) > 0 {
 		return cmdutil.ErrFindings
 	}
 	return nil
@@ -245,7 +269,7 @@ func unwrap(err error) error {
 }
 
 // write renders the report.
-func write(f *cmdutil.Factory, o *options, inv discover.Inventory, fs []finding.Finding, suppressed int) error {
+func write(f *cmdutil.Factory, o *options, inv discover.Inventory, fs []finding.Finding, suppressed int, results []live.Result) error {
 	if o.format == "table" {
 		return writeTable(f.IO.Out, inv, fs, suppressed, tableOptions{color: f.IO.ColorEnabled(), home: homeOf(f, o)})
 	}
@@ -257,8 +281,12 @@ func write(f *cmdutil.Factory, o *options, inv discover.Inventory, fs []finding.
 	for _, r := range scan.Rules() {
 		rules[r.ID] = report.RuleInfo{ID: r.ID, Description: r.Description, Help: r.Help, Severity: r.Severity, Category: r.Category}
 	}
+	extra := map[string]any{"servers": serversJSON(inv)}
+	if o.connect {
+		addLiveRules(rules)
+		extra["live"] = liveJSON(results)
+	}
 	return report.Write(f.IO.Out, fs, report.Options{
-		Format: o.format, Tool: "moat", Errors: errs, Rules: rules,
-		Extra: map[string]any{"servers": serversJSON(inv)},
+		Format: o.format, Tool: "moat", Errors: errs, Rules: rules, Extra: extra,
 	})
 }

@@ -154,6 +154,9 @@ func target(s inventory.ServerSpec) string {
 func (t *tw) finding(f finding.Finding, withFile bool) {
 	sev := t.paint(sevColor[f.Severity], fmt.Sprintf("%-8s", strings.ToUpper(f.Severity.String())))
 	head := "    " + sev + " " + report.Printable(f.Rule, 60)
+	if f.Location.Tool != "" && (f.Location.Kind == "tool" || f.Location.Kind == "prompt" || f.Location.Kind == "resource") {
+		head += "  " + t.paint("2", f.Location.Kind+" ") + report.Printable(f.Location.Tool, 80)
+	}
 	if f.Location.Field != "" {
 		head += "  " + t.paint("2", report.Printable(f.Location.Field, 80))
 	}
