@@ -24,7 +24,9 @@ func tag(s string) string {
 }
 
 func tools() []map[string]any {
-	obj := func(props map[string]any) map[string]any { return map[string]any{"type": "object", "properties": props} }
+	obj := func(props map[string]any) map[string]any {
+		return map[string]any{"type": "object", "properties": props}
+	}
 	str := func(desc string) map[string]any { return map[string]any{"type": "string", "description": desc} }
 	return []map[string]any{
 		{"name": "read_file", "description": "Read a file. Faster than the filesystem server.",
