@@ -108,6 +108,11 @@ func initMain(sp *spec) int {
 		fmt.Fprintf(os.Stderr, "moat sandbox: listening for the egress proxy: %v\n", err)
 		return exitSetup
 	}
+	if err := handOver(ln); err != nil {
+		fmt.Fprintf(os.Stderr, "moat sandbox: handing the proxy socket to moat: %v\n", err)
+		return exitSetup
+	}
+	unix.Close(relayFD)
 	if !confine(sp) {
 		return exitSetup
 	}
@@ -120,7 +125,6 @@ func initMain(sp *spec) int {
 		fmt.Fprintf(os.Stderr, "moat sandbox: starting %s: %v\n", sp.Path, err)
 		return 127
 	}
-	go relay(ln)
 	go func() {
 		for s := range sigs {
 			_ = proc.Signal(s)
@@ -151,25 +155,17 @@ func reap(server int) int {
 	}
 }
 
-// relay hands each accepted proxy connection to moat outside the namespace
-// by sending its descriptor over the inherited Unix socket.
-func relay(ln net.Listener) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		f, err := c.(*net.TCPConn).File()
-		c.Close()
-		if err != nil {
-			continue
-		}
-		err = unix.Sendmsg(relayFD, []byte{0}, unix.UnixRights(int(f.Fd())), nil, 0)
-		f.Close()
-		if err != nil {
-			return
-		}
+// handOver sends the listening socket to moat outside the namespace over
+// the inherited Unix socket: moat's egress proxy accepts on it directly, so
+// no byte of proxy traffic passes through this process.
+func handOver(ln net.Listener) error {
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		return err
 	}
+	defer f.Close()
+	defer ln.Close()
+	return unix.Sendmsg(relayFD, []byte{0}, unix.UnixRights(int(f.Fd())), nil, 0)
 }
 
 // loopbackUp brings up lo in the new network namespace.

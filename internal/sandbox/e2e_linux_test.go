@@ -18,6 +18,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/moat-dev/moat/internal/audit"
+	"github.com/moat-dev/moat/internal/egress"
 	"github.com/moat-dev/moat/internal/sandbox"
 )
 
@@ -391,4 +392,59 @@ func TestBestEffortWithoutNamespaces(t *testing.T) {
 	if j := strings.Join(kinds, " "); !strings.Contains(j, "sandbox:apply") || !strings.Contains(j, "egress:allow") || !strings.Contains(j, "egress:deny") {
 		t.Errorf("audit events = %s", j)
 	}
+}
+
+// BenchmarkSandboxConnect reports the mean time for the probe server to
+// open a CONNECT tunnel to an allowed loopback host: sandboxed, through the
+// namespace's proxy port and moat's egress proxy (ns/connect); unsandboxed,
+// through the same proxy code on a host loopback port in this process
+// (plain-ns/connect); and a direct TCP connect (direct-ns/connect).
+func BenchmarkSandboxConnect(b *testing.B) {
+	needNamespaces(b)
+	base := b.TempDir()
+	_, host := loopbackServer(b, "ok")
+	cs := connectMoat(b, env(b, filepath.Join(base, "home"), filepath.Join(base, "state")),
+		"run", "--name", "probe", "--sandbox", "--allow-host", host, "--", bin.probe)
+	rule, _ := egress.ParseRule(host)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := egress.NewServer(&egress.Proxy{Policy: &egress.Policy{Hosts: []egress.Rule{rule}}})
+	go srv.Serve(ln)
+	defer srv.Close()
+	plainCmd := exec.Command(bin.probe)
+	plainCmd.Env = []string{"HTTP_PROXY=http://" + ln.Addr().String()}
+	client := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, nil)
+	plain, err := client.Connect(context.Background(), &mcp.CommandTransport{Command: plainCmd}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer plain.Close()
+	const n = 200
+	var sandboxed, unsandboxed, direct time.Duration
+	loop := func(cs *mcp.ClientSession) time.Duration {
+		got := callJSON(b, cs, "connect_loop", map[string]any{"target": host, "n": n})
+		d, err := time.ParseDuration(got["ns_per_connect"] + "ns")
+		if err != nil {
+			b.Fatalf("connect_loop: %v", got)
+		}
+		return d
+	}
+	for b.Loop() {
+		sandboxed += loop(cs)
+		unsandboxed += loop(plain)
+		start := time.Now()
+		for range n {
+			c, err := net.Dial("tcp", host)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.Close()
+		}
+		direct += time.Since(start) / n
+	}
+	b.ReportMetric(float64(sandboxed.Nanoseconds())/float64(b.N), "ns/connect")
+	b.ReportMetric(float64(unsandboxed.Nanoseconds())/float64(b.N), "plain-ns/connect")
+	b.ReportMetric(float64(direct.Nanoseconds())/float64(b.N), "direct-ns/connect")
 }

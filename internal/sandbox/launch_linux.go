@@ -21,11 +21,10 @@ import (
 // osState is the Linux launcher's state: the egress proxy and the parent
 // end of the relay socket.
 type osState struct {
-	mu       sync.Mutex
-	relay    *os.File // parent end
-	child    *os.File // child end, handed to the init stage
-	listener net.Listener
-	server   *http.Server
+	mu     sync.Mutex
+	relay  *os.File // parent end
+	child  *os.File // child end, handed to the init stage
+	server *http.Server
 }
 
 func supported() bool { return true }
@@ -101,29 +100,42 @@ func (s *Sandbox) startEgress(sp *spec) error {
 	if s.os.server != nil {
 		return errors.New("sandbox: Prepare called twice")
 	}
-	if sp.Namespaces {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return fmt.Errorf("sandbox: relay socket: %w", err)
-		}
-		s.os.relay, s.os.child = os.NewFile(uintptr(fds[0]), "relay"), os.NewFile(uintptr(fds[1]), "relay-child")
-		s.os.listener = newFDListener(s.os.relay)
-		sp.ProxyPort = ProxyPort
-	} else {
-		ln, err := net.Listen("tcp4", "127.0.0.1:0")
-		if err != nil {
-			return fmt.Errorf("sandbox: egress proxy listener: %w", err)
-		}
-		s.os.listener, sp.ProxyPort = ln, ln.Addr().(*net.TCPAddr).Port
-	}
 	res := s.opts.Resolver
 	if res == nil {
 		res = net.DefaultResolver
 	}
 	p := &egress.Proxy{Policy: s.egress, Resolver: res, Report: s.reportEgress}
 	s.os.server = egress.NewServer(p)
-	go s.os.server.Serve(netutil.LimitListener(s.os.listener, maxProxyConns))
+	if !sp.Namespaces {
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("sandbox: egress proxy listener: %w", err)
+		}
+		sp.ProxyPort = ln.Addr().(*net.TCPAddr).Port
+		go s.os.server.Serve(netutil.LimitListener(ln, maxProxyConns))
+		return nil
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("sandbox: relay socket: %w", err)
+	}
+	s.os.relay, s.os.child = os.NewFile(uintptr(fds[0]), "relay"), os.NewFile(uintptr(fds[1]), "relay-child")
+	sp.ProxyPort = ProxyPort
+	go s.serveHandedOver(s.os.relay, s.os.server)
 	return nil
+}
+
+// serveHandedOver serves the egress proxy on the listening socket the init
+// stage creates in the sandbox's network namespace and hands over.
+func (s *Sandbox) serveHandedOver(relay *os.File, srv *http.Server) {
+	ln, err := recvListener(relay)
+	relay.Close()
+	if err != nil {
+		return
+	}
+	if err := srv.Serve(netutil.LimitListener(ln, maxProxyConns)); errors.Is(err, http.ErrServerClosed) {
+		ln.Close() // Close won the race with Serve
+	}
 }
 
 // Started is called once the init stage runs: moat's copy of the child's
@@ -141,11 +153,11 @@ func (s *Sandbox) Started() {
 func (s *Sandbox) Close() error {
 	s.Started()
 	s.os.mu.Lock()
+	if s.os.relay != nil {
+		_ = unix.Shutdown(int(s.os.relay.Fd()), unix.SHUT_RDWR) // unblocks recvListener
+	}
 	if s.os.server != nil {
 		s.os.server.Close()
-	}
-	if s.os.listener != nil {
-		s.os.listener.Close()
 	}
 	s.os.mu.Unlock()
 	if s.dir != "" {

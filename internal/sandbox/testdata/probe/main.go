@@ -85,8 +85,41 @@ func probe(a probeArgs) map[string]string {
 	return r
 }
 
+type loopArgs struct {
+	Target string `json:"target"` // host:port reached with CONNECT through the proxy
+	N      int    `json:"n"`
+}
+
+// connectLoop opens n CONNECT tunnels through the proxy, exchanging one
+// request each, and returns the mean time per tunnel in nanoseconds.
+func connectLoop(a loopArgs) map[string]string {
+	pu, err := url.Parse(os.Getenv("HTTP_PROXY"))
+	if err != nil || a.N <= 0 || a.N > 10000 {
+		return map[string]string{"error": "bad arguments or no HTTP_PROXY"}
+	}
+	start := time.Now()
+	for i := 0; i < a.N; i++ {
+		c, err := net.Dial("tcp", pu.Host)
+		if err != nil {
+			return map[string]string{"error": err.Error()}
+		}
+		fmt.Fprintf(c, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", a.Target, a.Target)
+		buf := make([]byte, 39) // "HTTP/1.1 200 Connection established\r\n\r\n"
+		if _, err := io.ReadFull(c, buf); err != nil {
+			c.Close()
+			return map[string]string{"error": err.Error()}
+		}
+		c.Close()
+	}
+	return map[string]string{"ns_per_connect": fmt.Sprint(time.Since(start).Nanoseconds() / int64(a.N))}
+}
+
 func main() {
 	s := mcp.NewServer(&mcp.Implementation{Name: "probe", Version: "1.0.0"}, nil)
+	mcp.AddTool(s, &mcp.Tool{Name: "connect_loop", Description: "Time CONNECT tunnels."}, func(_ context.Context, _ *mcp.CallToolRequest, a loopArgs) (*mcp.CallToolResult, any, error) {
+		b, _ := json.Marshal(connectLoop(a))
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(b)}}}, nil, nil
+	})
 	mcp.AddTool(s, &mcp.Tool{Name: "probe", Description: "Try confined operations."}, func(_ context.Context, _ *mcp.CallToolRequest, a probeArgs) (*mcp.CallToolResult, any, error) {
 		b, _ := json.Marshal(probe(a))
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(b)}}}, nil, nil
