@@ -5,13 +5,13 @@
 // namespace's own loopback, listens on 127.0.0.1:3128 there, applies
 // Landlock (filesystem allow-list, TCP connect only to that port, IPC
 // scoping) and a seccomp filter (with no_new_privs), then starts the server
-// and stays as PID 1: it reaps orphans, forwards signals and hands every
-// connection to the proxy port to moat's egress proxy outside the
-// namespace by passing the socket's file descriptor over an inherited Unix
-// socket. The server sees no host network interface at all.
+// and stays as PID 1 to reap orphans and forward signals. The listening
+// socket is handed (as a file descriptor, over an inherited Unix socket) to
+// moat's egress proxy outside the namespace, which accepts on it directly.
+// The server sees no host network interface at all.
 //
 // On macOS a Seatbelt profile generated from the same Policy is used with
-// sandbox-exec; elsewhere Start returns ErrUnsupported.
+// sandbox-exec; elsewhere New returns ErrUnsupported.
 package sandbox
 
 import (
