@@ -21,6 +21,7 @@ import (
 	scancmd "github.com/moat-dev/moat/internal/cli/scan"
 	"github.com/moat-dev/moat/internal/cli/version"
 	vetcmd "github.com/moat-dev/moat/internal/cli/vet"
+	wrapcmd "github.com/moat-dev/moat/internal/cli/wrap"
 	"github.com/moat-dev/moat/internal/iostreams"
 )
 
@@ -40,6 +41,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	hookcmd.NewCmd,
 	sandboxcmd.NewCmd,
 	vetcmd.NewCmd,
+	wrapcmd.NewCmd, wrapcmd.NewUnwrapCmd,
 }
 
 // NewRoot builds the root command.

@@ -317,4 +317,3 @@ func eol(data []byte) string {
 	}
 	return "\n"
 }
-
