@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -118,9 +119,10 @@ func run(ctx context.Context, f *cmdutil.Factory, o *options) error {
 	if err != nil {
 		return err
 	}
+	facts, errs := gatherAll(ctx, g, targets)
 	var results []vet.Result
-	for _, t := range targets {
-		facts, err := g.Facts(ctx, t)
+	for i, t := range targets {
+		err := errs[i]
 		if errors.Is(err, gather.ErrNotFound) {
 			if len(targets) == 1 {
 				return cmdutil.Usage(err)
@@ -132,9 +134,9 @@ func run(ctx context.Context, f *cmdutil.Factory, o *options) error {
 			return fmt.Errorf("vet %s: %w", t, err)
 		}
 		if tools != nil {
-			facts.Tools, facts.ToolsKnown = tools, true
+			facts[i].Tools, facts[i].ToolsKnown = tools, true
 		}
-		results = append(results, vet.Vet(facts, vet.Context{Now: f.Now(), List: list}))
+		results = append(results, vet.Vet(facts[i], vet.Context{Now: f.Now(), List: list}))
 	}
 	if err := write(f, o, results); err != nil {
 		return fmt.Errorf("write report: %w", err)
@@ -228,4 +230,27 @@ func readTools(o *options, targets int) ([]vet.Tool, error) {
 		tools = []vet.Tool{}
 	}
 	return tools, nil
+}
+
+// maxParallelTargets bounds how many targets are gathered at once (each
+// also runs its own bounded dependency walk).
+const maxParallelTargets = 4
+
+// gatherAll fetches the facts of every target, a few at a time, keeping
+// the order.
+func gatherAll(ctx context.Context, g *gather.Gatherer, targets []vet.Target) ([]*vet.Facts, []error) {
+	facts := make([]*vet.Facts, len(targets))
+	errs := make([]error, len(targets))
+	sem := make(chan struct{}, maxParallelTargets)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			facts[i], errs[i] = g.Facts(ctx, t)
+		}()
+	}
+	wg.Wait()
+	return facts, errs
 }
