@@ -154,7 +154,7 @@ func (c *Client) Image(ctx context.Context, ref ImageRef) (*Image, error) {
 		b, err := c.fetch(ctx, request{service: "oci", method: http.MethodGet, url: base + path, header: h})
 		var ae *authError
 		if errors.As(err, &ae) && tok == "" {
-			if tok, err = c.ociToken(ctx, ae.challenge); err != nil {
+			if tok, err = c.ociToken(ctx, base, ae.challenge); err != nil {
 				return nil, err
 			}
 			h.Set("Authorization", "Bearer "+tok)
@@ -212,14 +212,18 @@ func pickPlatform(m *Manifest) string {
 
 // ociToken runs the anonymous token flow of a Bearer challenge:
 // GET realm?service=…&scope=… → {"token": …} or {"access_token": …}.
-func (c *Client) ociToken(ctx context.Context, challenge string) (string, error) {
+//
+// The realm must be https, or http only when the registry itself is
+// reached over http (a local mirror or a test server): a registry cannot
+// downgrade moat to plaintext for its token.
+func (c *Client) ociToken(ctx context.Context, base, challenge string) (string, error) {
 	params, ok := parseChallenge(challenge)
 	if !ok || params["realm"] == "" {
 		return "", fmt.Errorf("oci: registry requires authentication moat cannot perform (%q)", challenge)
 	}
 	realm, err := url.Parse(params["realm"])
-	if err != nil || (realm.Scheme != "https" && realm.Scheme != "http") {
-		return "", fmt.Errorf("oci: token realm %q is not an http(s) URL", params["realm"])
+	if err != nil || !(realm.Scheme == "https" || (realm.Scheme == "http" && strings.HasPrefix(base, "http://"))) || realm.Host == "" {
+		return "", fmt.Errorf("oci: token realm %q is not an https URL", params["realm"])
 	}
 	q := realm.Query()
 	for _, k := range []string{"service", "scope"} {
