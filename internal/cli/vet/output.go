@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -77,7 +78,7 @@ func writeTable(out io.Writer, results []vet.Result, color bool) error {
 		if len(r.Reasons) > 0 {
 			w.WriteString("\nReasons:\n")
 			for _, x := range r.Reasons {
-				fmt.Fprintf(w, "  - %s\n", x)
+				fmt.Fprintf(w, "  - %s\n", clean(x))
 			}
 		}
 	}
@@ -87,14 +88,19 @@ func writeTable(out io.Writer, results []vet.Result, color bool) error {
 // cell makes a value safe inside a pipe table: no pipes, no line breaks,
 // no control characters (metadata is untrusted).
 func cell(s string) string {
-	s = strings.Map(func(r rune) rune {
+	return strings.ReplaceAll(clean(s), "|", `\|`)
+}
+
+// clean removes control characters (terminal escapes in untrusted
+// metadata) and folds line breaks to spaces.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
 			return ' '
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x1b:
-			return -1
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r):
+			return -1 // controls, and format characters (bidi overrides, zero-width)
 		}
 		return r
 	}, s)
-	return strings.ReplaceAll(s, "|", `\|`)
 }
