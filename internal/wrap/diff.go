@@ -83,12 +83,12 @@ func middle(x, y []string) []op {
 		case i < n && j < m && x[i] == y[j]:
 			ops = append(ops, op{' ', x[i]})
 			i, j = i+1, j+1
-		case j < m && (i == n || t[i][j+1] >= t[i+1][j]):
-			ops = append(ops, op{'+', y[j]})
-			j++
-		default:
+		case i < n && (j == m || t[i+1][j] >= t[i][j+1]):
 			ops = append(ops, op{'-', x[i]})
 			i++
+		default:
+			ops = append(ops, op{'+', y[j]})
+			j++
 		}
 	}
 	return ops

@@ -40,7 +40,7 @@ func wrapJSON(data []byte, o Options) (Result, error) {
 		if obj == nil {
 			continue
 		}
-		if dup := duplicateName(obj); dup != "" {
+		if dup, ok := duplicateName(obj); ok {
 			res.Skipped = append(res.Skipped, Skip{Server: dup, Reason: fmt.Sprintf("server %q is defined twice in %s; fix the file first", dup, strings.Join(mp, "."))})
 			continue
 		}
@@ -169,16 +169,17 @@ func memberIndex(obj *hujson.Object, name string) int {
 	return -1
 }
 
-func duplicateName(obj *hujson.Object) string {
+// duplicateName returns a member name that appears twice.
+func duplicateName(obj *hujson.Object) (string, bool) {
 	seen := map[string]bool{}
 	for i := range obj.Members {
 		n, _ := litString(&obj.Members[i].Name)
 		if seen[n] {
-			return n
+			return n, true
 		}
 		seen[n] = true
 	}
-	return ""
+	return "", false
 }
 
 // litString decodes a string literal.

@@ -12,7 +12,7 @@ import (
 // wrapEntry rewrites one server object in place. It returns a note for the
 // user, or why the entry was left alone.
 func wrapEntry(name string, e *hujson.Object, o Options) (string, *Skip) {
-	if d := duplicateName(e); d != "" {
+	if d, ok := duplicateName(e); ok {
 		return "", skipf(name, "member %q appears twice in the entry; fix it first", d)
 	}
 	if ci := memberIndex(e, "command"); ci >= 0 {

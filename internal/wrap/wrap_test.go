@@ -209,3 +209,34 @@ func TestRejects(t *testing.T) {
 		t.Error("YAML accepted")
 	}
 }
+
+func TestDiff(t *testing.T) {
+	a := []byte("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n")
+	b := []byte("a\nb\nc\nd\nE\nf\ng\nh\ni\nj\nk")
+	want := "--- x\n+++ y\n@@ -2,9 +2,10 @@\n b\n c\n d\n-e\n+E\n f\n g\n h\n i\n j\n+k\n\\ No newline at end of file\n"
+	if got := Diff(a, b, "x", "y"); got != want {
+		t.Errorf("Diff =\n%s\nwant\n%s", got, want)
+	}
+	if Diff(a, a, "x", "y") != "" {
+		t.Error("equal inputs gave a diff")
+	}
+}
+
+func TestSidecar(t *testing.T) {
+	var s Sidecar
+	s.Add(Entry{Record: Record{Server: "a", Path: []string{"mcpServers", "a"}, Original: "{}", Wrapped: "{}"}})
+	s.Add(Entry{Record: Record{Server: "a", Path: []string{"mcpServers", "a"}, Original: "{1}", Wrapped: "{}"}})
+	got, err := ParseSidecar(s.Marshal())
+	if err != nil || len(got.Entries) != 1 || got.Entries[0].Original != "{1}" {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	got.Remove(got.Records())
+	if len(got.Entries) != 0 {
+		t.Error("Remove left entries")
+	}
+	for _, bad := range []string{`{"moat_wrap":2,"entries":[]}`, `{"moat_wrap":1,"entries":[],"x":1}`, `{"moat_wrap":1,"entries":[{"server":""}]}`} {
+		if _, err := ParseSidecar([]byte(bad)); err == nil {
+			t.Errorf("ParseSidecar(%s) accepted", bad)
+		}
+	}
+}
