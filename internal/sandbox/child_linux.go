@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -17,6 +18,9 @@ const exitSetup = 126
 
 // ChildMain runs the sandbox init stage and returns the exit code.
 func ChildMain() int {
+	// Capability sets are per thread: the thread that drops them must be
+	// the one that forks (or execs) the server.
+	runtime.LockOSThread()
 	if os.Getenv(probeEnv) == "1" {
 		if err := loopbackUp(); err != nil {
 			fmt.Fprintf(os.Stderr, "loopback: %v\n", err)
@@ -198,6 +202,17 @@ func privateProc() error {
 // server (even as uid 0 inside the user namespace) starts with none.
 func dropCaps() error {
 	_ = unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+	// The inheritable set passes to an exec'd uid 0 regardless of the
+	// bounding set, so it is emptied too.
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("reading capabilities: %w", err)
+	}
+	data[0].Inheritable, data[1].Inheritable = 0, 0
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("clearing inheritable capabilities: %w", err)
+	}
 	var firstErr error
 	for c := 0; c <= unix.CAP_LAST_CAP; c++ {
 		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) && firstErr == nil {

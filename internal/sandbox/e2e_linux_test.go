@@ -160,6 +160,10 @@ func TestConfinedServer(t *testing.T) {
 		"fetch_allowed": "200 allowed host says hi",
 		"ptrace":        "error: operation not permitted",
 		"hostname":      "moat-sandbox",
+		"NoNewPrivs":    "1",
+		"Seccomp":       "2",
+		"CapEff":        "0000000000000000",
+		"CapBnd":        "0000000000000000",
 	}
 	for k, w := range want {
 		if !strings.HasPrefix(got[k], w) {

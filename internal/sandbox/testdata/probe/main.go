@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -80,6 +81,15 @@ func probe(a probeArgs) map[string]string {
 		r["ptrace"] = "ok"
 	}
 	r["pid"] = fmt.Sprint(os.Getpid())
+	if st, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(st), "\n") {
+			k, v, _ := strings.Cut(line, ":")
+			switch k {
+			case "NoNewPrivs", "Seccomp", "CapEff", "CapBnd":
+				r[k] = strings.TrimSpace(v)
+			}
+		}
+	}
 	host, _ := os.Hostname()
 	r["hostname"] = host
 	return r
