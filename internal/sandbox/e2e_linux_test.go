@@ -452,3 +452,24 @@ func BenchmarkSandboxConnect(b *testing.B) {
 	b.ReportMetric(float64(unsandboxed.Nanoseconds())/float64(b.N), "plain-ns/connect")
 	b.ReportMetric(float64(direct.Nanoseconds())/float64(b.N), "direct-ns/connect")
 }
+
+// TestExitStatusThroughInit: the init stage (PID 1) exits with the
+// server's status, so moat does too.
+func TestExitStatusThroughInit(t *testing.T) {
+	needNamespaces(t)
+	base := t.TempDir()
+	cmd := exec.Command(bin.moat, "run", "--name", "probe", "--sandbox", "--", bin.probe)
+	cmd.Env = env(t, filepath.Join(base, "home"), filepath.Join(base, "state"))
+	client := mcp.NewClient(&mcp.Implementation{Name: "t", Version: "1"}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = cs.CallTool(ctx, &mcp.CallToolParams{Name: "exit", Arguments: map[string]any{"code": 7}})
+	_ = cs.Close()
+	if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 7 {
+		t.Fatalf("moat's exit state = %v, want exit status 7", cmd.ProcessState)
+	}
+}

@@ -126,6 +126,12 @@ func connectLoop(a loopArgs) map[string]string {
 
 func main() {
 	s := mcp.NewServer(&mcp.Implementation{Name: "probe", Version: "1.0.0"}, nil)
+	mcp.AddTool(s, &mcp.Tool{Name: "exit", Description: "Exit with a code."}, func(_ context.Context, _ *mcp.CallToolRequest, a struct {
+		Code int `json:"code"`
+	}) (*mcp.CallToolResult, any, error) {
+		os.Exit(a.Code)
+		return nil, nil, nil
+	})
 	mcp.AddTool(s, &mcp.Tool{Name: "connect_loop", Description: "Time CONNECT tunnels."}, func(_ context.Context, _ *mcp.CallToolRequest, a loopArgs) (*mcp.CallToolResult, any, error) {
 		b, _ := json.Marshal(connectLoop(a))
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(b)}}}, nil, nil
