@@ -66,7 +66,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVarP(&o.format, "format", "f", "table", "output format: table or json")
 	fl.StringVar(&o.failOn, "fail-on", "avoid", "exit 1 when a verdict is at or above this (review, avoid, none)")
-	fl.BoolVar(&o.all, "all", false, "vet every server package `moat scan` finds on this machine")
+	fl.BoolVar(&o.all, "all", false, "vet every server package that moat scan finds on this machine")
 	fl.BoolVar(&o.diff, "diff", false, "show what changed between two versions: PKG@OLD PKG@NEW (npm)")
 	fl.BoolVar(&o.offline, "offline", false, "use cached responses only; never touch the network")
 	fl.BoolVar(&o.noDeps, "no-deps", false, "do not resolve the dependency tree")
