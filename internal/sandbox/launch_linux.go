@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -54,7 +55,7 @@ func (s *Sandbox) Prepare(cmd *exec.Cmd) error {
 		return fmt.Errorf("sandbox: finding moat's own executable: %w", err)
 	}
 	path := cmd.Path
-	if abs, err := exec.LookPath(path); err == nil {
+	if abs, err := filepath.Abs(path); err == nil && cmd.Dir == "" {
 		path = abs
 	}
 	rules, err := s.resolvePaths(path, cmd.Args[1:])
