@@ -73,3 +73,26 @@ func TestIssueCommentsRefused(t *testing.T) {
 		t.Errorf("issues = %+v, want unknown", f.Repo.Issues)
 	}
 }
+
+func TestSeverityFromAlias(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/vulns/PYSEC-2026-1":
+			w.Write([]byte(`{"id":"PYSEC-2026-1","aliases":["CVE-2026-1","GHSA-aaaa-bbbb-cccc"]}`))
+		case "/v1/vulns/GHSA-aaaa-bbbb-cccc":
+			w.Write([]byte(`{"id":"GHSA-aaaa-bbbb-cccc","database_specific":{"severity":"MODERATE"}}`))
+		case "/v1/vulns/PYSEC-2026-2":
+			w.Write([]byte(`{"id":"PYSEC-2026-2"}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	g := gatherer(srv)
+	budget := 10
+	for id, want := range map[string]bool{"PYSEC-2026-1": false, "PYSEC-2026-2": true, "MAL-2026-9": true, "GHSA-missing": true} {
+		if got := g.severe(context.Background(), id, &budget); got != want {
+			t.Errorf("severe(%s) = %v, want %v", id, got, want)
+		}
+	}
+}

@@ -188,7 +188,19 @@ func (g *Gatherer) severe(ctx context.Context, id string, budget *int) bool {
 	if err != nil {
 		return true
 	}
-	switch strings.ToUpper(v.DatabaseSpecific.Severity) {
+	rating := v.DatabaseSpecific.Severity
+	for _, a := range v.Aliases { // PYSEC and OSV records often carry no rating; their GHSA alias does
+		if rating != "" || *budget <= 0 {
+			break
+		}
+		if strings.HasPrefix(a, "GHSA-") {
+			*budget--
+			if av, err := g.c.Vuln(ctx, a); err == nil {
+				rating = av.DatabaseSpecific.Severity
+			}
+		}
+	}
+	switch strings.ToUpper(rating) {
 	case "LOW", "MODERATE", "MEDIUM":
 		return false
 	}
