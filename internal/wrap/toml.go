@@ -149,24 +149,24 @@ func rewriteSection(section, cmd string, args []string, nl string) (string, erro
 		found[key] = span{i, to}
 		i = to - 1
 	}
-	cmdLine := "command = " + tomlQuote(cmd) + nl
-	argsLine := "args = " + tomlArray(args) + nl
+	cmdLine := "command = " + tomlQuote(cmd)
+	argsLine := "args = " + tomlArray(args)
 	repl := map[int]string{}
 	skipTo := map[int]int{}
 	set := func(key, text string) {
 		s := found[key]
-		repl[s.from], skipTo[s.from] = text, s.to
+		repl[s.from], skipTo[s.from] = text+trailingComment(lines[s.from:s.to], key)+nl, s.to
 	}
-	switch c, hasCmd := found["command"]; {
+	switch _, hasCmd := found["command"]; {
 	case hasCmd:
 		if _, ok := found["args"]; ok {
 			set("command", cmdLine)
 			set("args", argsLine)
 		} else {
-			repl[c.from], skipTo[c.from] = cmdLine+argsLine, c.to
+			set("command", cmdLine+nl+argsLine)
 		}
 	case found["url"] != span{}:
-		set("url", cmdLine+argsLine)
+		set("url", cmdLine+nl+argsLine)
 	default:
 		return "", fmt.Errorf("could not find the command or url line")
 	}
@@ -182,6 +182,27 @@ func rewriteSection(section, cmd string, args []string, nl string) (string, erro
 		i++
 	}
 	return b.String(), nil
+}
+
+// trailingComment returns the comment (with the blanks before it) that
+// ends the last line of a key/value, or "": the first '#' such that the
+// text before it still parses as the same one key.
+func trailingComment(lines []string, key string) string {
+	last := strings.TrimRight(lines[len(lines)-1], "\r\n")
+	head := strings.Join(lines[:len(lines)-1], "")
+	for k := strings.IndexByte(last, '#'); k >= 0; {
+		var m map[string]any
+		if toml.Unmarshal([]byte(head+last[:k]+"\n"), &m) == nil && len(m) == 1 && m[key] != nil {
+			start := len(strings.TrimRight(last[:k], " \t"))
+			return last[start:]
+		}
+		next := strings.IndexByte(last[k+1:], '#')
+		if next < 0 {
+			break
+		}
+		k += 1 + next
+	}
+	return ""
 }
 
 // lineKey returns the bare key a "key = value" line assigns, or "".
