@@ -8,9 +8,19 @@ E2E_DIR := testdata/e2e/node
 build:
 	$(GO) build -o bin/moat ./cmd/moat
 
-# The main job on a fresh machine (uses the bundled demo when no MCP client is installed).
-demo:
-	$(GO) run ./cmd/moat inspect --fail-on none examples/demo/poisoned-tools.json
+# The main job on a fresh machine: scan this machine's MCP clients; when none
+# has a server configured, run the bundled live demo, which starts the official
+# reference servers (node) and a malicious demo server (go run) and inspects
+# what they tell the model. See docs/scan.md.
+demo: build
+	@[ -f $(E2E_DIR)/node_modules/@modelcontextprotocol/server-everything/package.json ] || \
+	  npm ci --prefix $(E2E_DIR) --no-audit --no-fund --loglevel=error
+	@out=$$(./bin/moat scan --fail-on none) || exit $$?; printf '%s\n' "$$out"; \
+	if printf '%s\n' "$$out" | grep -q '^0 servers in'; then \
+	  echo; echo "== No MCP server is configured on this machine: running the bundled live demo"; \
+	  echo "== ./bin/moat scan --connect --fail-on none examples/demo/live"; echo; \
+	  ./bin/moat scan --connect --fail-on none examples/demo/live; \
+	fi
 
 # Every test: unit, golden, fuzz seed corpora, evaluation thresholds, end to end.
 test: e2e-deps
