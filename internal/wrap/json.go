@@ -1,6 +1,7 @@
 package wrap
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -160,10 +161,23 @@ func expandPaths(root *hujson.Value, paths [][]string) [][]string {
 	return out
 }
 
+// memberIndex returns the index of the first member called name, or -1.
+// Names written without escapes are compared as bytes (large files such
+// as ~/.claude.json have thousands of members).
 func memberIndex(obj *hujson.Object, name string) int {
+	q := quote(name)
 	for i := range obj.Members {
-		if n, ok := litString(&obj.Members[i].Name); ok && n == name {
+		lit, ok := obj.Members[i].Name.Value.(hujson.Literal)
+		if !ok {
+			continue
+		}
+		if bytes.Equal(lit, q) {
 			return i
+		}
+		if bytes.IndexByte(lit, '\\') >= 0 {
+			if n, ok := litString(&obj.Members[i].Name); ok && n == name {
+				return i
+			}
 		}
 	}
 	return -1

@@ -240,3 +240,58 @@ func TestSidecar(t *testing.T) {
 		}
 	}
 }
+
+// bigClaudeState is a ~/.claude.json with many projects, each with a few
+// local servers, laid out as Claude Code writes it.
+func bigClaudeState(projects int) []byte {
+	var b strings.Builder
+	b.WriteString("{\n  \"numStartups\": 42,\n  \"projects\": {\n")
+	for i := 0; i < projects; i++ {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, "    \"/home/me/p%d\": {\n      \"allowedTools\": [],\n      \"history\": [%s],\n      \"mcpServers\": {\n", i, strings.Repeat(`{"display":"fix the build please","pastedContents":{}},`, 20)+`{}`)
+		for j := 0; j < 3; j++ {
+			if j > 0 {
+				b.WriteString(",\n")
+			}
+			fmt.Fprintf(&b, "        \"s%d\": {\"type\": \"stdio\", \"command\": \"npx\", \"args\": [\"-y\", \"@acme/mcp-%d\"], \"env\": {}}", j, j)
+		}
+		b.WriteString("\n      }\n    }")
+	}
+	b.WriteString("\n  }\n}\n")
+	return []byte(b.String())
+}
+
+func BenchmarkWrapClaudeState(b *testing.B) {
+	data := bigClaudeState(1000)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		res, err := Wrap(JSON, data, Options{Moat: testMoat})
+		if err != nil || len(res.Records) != 3000 {
+			b.Fatalf("%v %d", err, len(res.Records))
+		}
+	}
+}
+
+func BenchmarkUnwrapClaudeState(b *testing.B) {
+	data := bigClaudeState(1000)
+	res, err := Wrap(JSON, data, Options{Moat: testMoat})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(res.Data)))
+	for b.Loop() {
+		if _, restored, _, err := Unwrap(JSON, res.Data, res.Records, ""); err != nil || len(restored) != 3000 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDiffClaudeState(b *testing.B) {
+	data := bigClaudeState(1000)
+	res, _ := Wrap(JSON, data, Options{Moat: testMoat})
+	for b.Loop() {
+		_ = Diff(data, res.Data, "a", "b")
+	}
+}

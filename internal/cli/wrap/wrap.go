@@ -123,12 +123,10 @@ func targets(f *cmdutil.Factory, o *options, args []string, unwrapping bool) ([]
 		if client != "" && s.Source.Client != client {
 			continue
 		}
-		switch s.Source.Scope {
-		case inventory.ScopeUser, inventory.ScopeProject, inventory.ScopeLocal:
-		default:
-			continue // plugins, managed and system files are not the user's to rewrite
-		}
 		p := filepath.FromSlash(s.Source.File)
+		if !ownFile(s.Source, p, f.WorkDir) {
+			continue
+		}
 		if !seen[p] {
 			seen[p] = true
 			out = append(out, target{path: p, client: s.Source.Client})
@@ -147,6 +145,33 @@ func targets(f *cmdutil.Factory, o *options, args []string, unwrapping bool) ([]
 		fmt.Fprintf(f.IO.Out, "No MCP server configuration of %s found in %s or %s: nothing to %s.\n", what, home, f.WorkDir, verb)
 	}
 	return out, nil
+}
+
+// ownFile reports whether moat wrap may rewrite the file of a discovered
+// server without being told its name: user files, and project files of the
+// current project. Plugin, managed and system files are not the user's;
+// other projects (followed from ~/.claude.json) are often shared
+// repositories.
+func ownFile(src inventory.Source, p, workDir string) bool {
+	switch src.Scope {
+	case inventory.ScopeUser:
+		return true
+	case inventory.ScopeProject, inventory.ScopeLocal:
+		if within(p, workDir) {
+			return true
+		}
+		// local servers kept in a user file (~/.claude.json projects)
+		return src.Scope == inventory.ScopeLocal && src.Project != "" && !within(p, filepath.FromSlash(src.Project))
+	}
+	return false
+}
+
+func within(p, dir string) bool {
+	if dir == "" {
+		return false
+	}
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func clientIDs() string {

@@ -243,3 +243,27 @@ func TestUsage(t *testing.T) {
 		t.Errorf("unwrap without record: exit %d %s", r.code, r.stdout)
 	}
 }
+
+// TestOtherProjectsUntouched: with no argument, moat wraps the user's files
+// and the current project's, not the other projects ~/.claude.json lists.
+func TestOtherProjectsUntouched(t *testing.T) {
+	h := home(t)
+	other := t.TempDir()
+	shared := `{"mcpServers": {"team": {"command": "npx", "args": ["-y", "@team/mcp"]}}}`
+	if err := os.WriteFile(filepath.Join(other, ".mcp.json"), []byte(shared), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := `{"projects": {"` + other + `": {"mcpServers": {"mine": {"command": "uvx", "args": ["mine"]}}}}}`
+	if err := os.WriteFile(filepath.Join(h, ".claude.json"), []byte(state), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, h, "wrap", "claude", "--home", h, "--moat", fakeMoat); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if got := readFile(t, filepath.Join(other, ".mcp.json")); got != shared {
+		t.Errorf("another project's .mcp.json was rewritten:\n%s", got)
+	}
+	if got := readFile(t, filepath.Join(h, ".claude.json")); !strings.Contains(got, `"args": ["run", "--name", "mine", "--", "uvx", "mine"]`) {
+		t.Errorf("~/.claude.json local server not wrapped:\n%s", got)
+	}
+}
