@@ -10,8 +10,7 @@ import (
 )
 
 // TestUsageErrors runs `moat run` in process: flag mistakes are usage
-// errors (exit 2), and a policy this build cannot enforce is refused rather
-// than ignored.
+// errors (exit 2).
 func TestUsageErrors(t *testing.T) {
 	cases := []struct {
 		name string
@@ -20,7 +19,12 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"no server", []string{"run"}, "missing server command"},
 		{"both url and command", []string{"run", "--url", "http://127.0.0.1:1/mcp", "--", "true"}, "either --url or a command"},
-		{"policy not enforceable yet", []string{"run", "--policy", "p.yaml", "--", "true"}, "--policy"},
+		{"bad on-poison", []string{"run", "--on-poison", "ignore", "--", "true"}, "--on-poison"},
+		{"bad on-injection", []string{"run", "--on-injection", "drop", "--", "true"}, "--on-injection"},
+		{"bad on-shadow", []string{"run", "--on-shadow", "block", "--", "true"}, "--on-shadow"},
+		{"bad poison threshold", []string{"run", "--poison-threshold", "info", "--", "true"}, "--poison-threshold"},
+		{"bad label", []string{"run", "--label", "production", "--", "true"}, "--label"},
+		{"bad ask timeout", []string{"run", "--ask-timeout", "0s", "--", "true"}, "--ask-timeout"},
 		{"bad size", []string{"run", "--max-message-size", "huge", "--", "true"}, "--max-message-size"},
 		{"bad url", []string{"run", "--url", "file:///etc/passwd"}, "http:// or https://"},
 		{"bad header", []string{"run", "--url", "http://127.0.0.1:1/mcp", "--header", "nonsense"}, "NAME=VALUE"},

@@ -99,8 +99,9 @@ func TestGoSDKClientThroughMoat(t *testing.T) {
 	if len(tools.Tools) != 6 {
 		t.Fatalf("got %d tools, want 6", len(tools.Tools))
 	}
+	// The bidi override is hidden content: moat strips it from results.
 	got, err := callText(t, cs, "echo", map[string]any{"text": "héllo \u202e"})
-	if err != nil || got != "héllo \u202e" {
+	if err != nil || got != "héllo " {
 		t.Fatalf("echo = %q, %v", got, err)
 	}
 	if err := cs.Ping(ctx, nil); err != nil {

@@ -25,6 +25,9 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	// moat keeps pins, grants and its audit log here, not in the real home.
+	os.Setenv("MOAT_STATE_DIR", filepath.Join(dir, "state"))
+	os.Setenv("MOAT_CONFIG_DIR", filepath.Join(dir, "config"))
 	root, _ := filepath.Abs(filepath.Join("..", "..", ".."))
 	bin.dir, bin.root = dir, root
 	bin.moat = filepath.Join(dir, "moat")

@@ -32,6 +32,11 @@ func runRemote(ctx context.Context, f *cmdutil.Factory, o *options, limits proxy
 	client := transport.NewStream(f.IO.In, f.IO.Out, nil, transport.StreamOptions{MaxFrame: limits.MaxMessageSize})
 	defer client.Close()
 	p := &proxy.Proxy{Client: client, Upstream: up, Limits: limits, Logger: log}
+	gd, err := startGuard(f, o, []string{o.url}, "http", p, log)
+	if err != nil {
+		return err
+	}
+	defer gd.close()
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()

@@ -28,7 +28,7 @@ import (
 
 type options struct {
 	name        string
-	policy      string
+	guard       guardFlags
 	url         string
 	headers     []string
 	maxSize     string
@@ -57,13 +57,13 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.name, "name", "", "server name used in policy, pins and the audit log (default: the command's base name or the URL host)")
-	fl.StringVar(&o.policy, "policy", "", "policy file (not yet enforced by this build: moat refuses to start rather than ignore it)")
 	fl.StringVar(&o.url, "url", "", "remote MCP endpoint (Streamable HTTP, falling back to legacy SSE)")
 	fl.StringArrayVar(&o.headers, "header", nil, "HTTP header K=V sent to the --url server (repeatable)")
 	fl.StringVar(&o.maxSize, "max-message-size", "16MiB", "largest JSON-RPC message accepted from either side (e.g. 512KiB, 16MiB, 64MiB)")
 	fl.DurationVar(&o.callTimeout, "call-timeout", proxy.DefaultCallTimeout, "how long a request may wait for its answer before the caller gets an error")
 	fl.DurationVar(&o.maxCallTime, "max-call-time", proxy.DefaultMaxCallTime, "progress notifications restart --call-timeout, but no request waits longer than this in total")
 	addSandboxFlags(fl, &o.sandbox)
+	addGuardFlags(fl, &o.guard)
 	fl.DurationVar(&o.grace, "shutdown-grace", 2*time.Second, "how long to wait for the server after closing its stdin, and again after SIGTERM, before killing it")
 	return cmd
 }
@@ -76,8 +76,8 @@ func runE(ctx context.Context, f *cmdutil.Factory, o *options, args []string) er
 	if err != nil {
 		return cmdutil.Usagef("--max-message-size: %v", err)
 	}
-	if o.policy != "" {
-		return cmdutil.Usagef("--policy: policy enforcement is not available in this build yet; remove the flag to run without a policy")
+	if _, err := o.guard.options("", ""); err != nil {
+		return err
 	}
 	if o.callTimeout <= 0 {
 		return cmdutil.Usagef("--call-timeout must be positive")
@@ -141,6 +141,12 @@ func runChild(ctx context.Context, f *cmdutil.Factory, o *options, args []string
 	sb.started()
 	client := transport.NewStream(f.IO.In, f.IO.Out, nil, transport.StreamOptions{MaxFrame: limits.MaxMessageSize})
 	p := &proxy.Proxy{Client: client, Upstream: proc.Conn, Limits: limits, Logger: log}
+	gd, err := startGuard(f, o, args, "stdio", p, log)
+	if err != nil {
+		_ = proc.Stop(context.Background())
+		return err
+	}
+	defer gd.close()
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
