@@ -15,6 +15,7 @@ import (
 	"github.com/moat-dev/moat/internal/cli/grant"
 	hookcmd "github.com/moat-dev/moat/internal/cli/hook"
 	"github.com/moat-dev/moat/internal/cli/inspect"
+	"github.com/moat-dev/moat/internal/cli/pins"
 	policycmd "github.com/moat-dev/moat/internal/cli/policy"
 	"github.com/moat-dev/moat/internal/cli/run"
 	sandboxcmd "github.com/moat-dev/moat/internal/cli/sandbox"
@@ -41,6 +42,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	hookcmd.NewCmd,
 	sandboxcmd.NewCmd,
 	vetcmd.NewCmd,
+	pins.NewCmd,
 	wrapcmd.NewCmd, wrapcmd.NewUnwrapCmd,
 }
 

@@ -93,4 +93,3 @@ func (g *Guard) reportShadow(l *listedTool, others []string) {
 	}
 	g.warnf("%s tool %s/%s: %s already offers a tool of that name to this client (tool shadowing)", verb, g.o.Server.Name, safeName(l.name), strings.Join(others, ", "))
 }
-
