@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"strconv"
@@ -46,7 +47,9 @@ func NewServer(p *Proxy) *http.Server {
 		Handler:           p,
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
+		// Connection-level errors (a client hanging up mid-request) are
+		// not moat's diagnostics; decisions are reported through Report.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 }
 
