@@ -44,3 +44,29 @@ func TestCheckOutput(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckJSON(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	cmd := newCheckCmd(cmdutil.New(ios), func() sandbox.Report {
+		return sandbox.Report{OS: "linux", Layers: []sandbox.Layer{{Name: "landlock", Available: true, Required: true, Detail: "ABI 7"}}}
+	})
+	cmd.SetArgs([]string{"--json"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	want := `{
+  "os": "linux",
+  "layers": [
+    {
+      "name": "landlock",
+      "available": true,
+      "detail": "ABI 7",
+      "required": true
+    }
+  ]
+}
+`
+	if out.String() != want {
+		t.Errorf("--json output:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
