@@ -90,3 +90,21 @@ func FuzzEntry(f *testing.F) {
 		roundTrip(t, TOML, tm)
 	})
 }
+
+// FuzzUnwrap: arbitrary files and records never panic, and a refused or
+// absent entry never changes the file.
+func FuzzUnwrap(f *testing.F) {
+	f.Add([]byte(`{"mcpServers":{"a":{"command":"x"}}}`), "mcpServers", "a", `{"command":"x"}`, `{"command":"y"}`, false)
+	f.Add([]byte("[mcp_servers.a]\ncommand = \"x\"\n"), "mcp_servers", "a", "[mcp_servers.a]\ncommand = \"x\"\n", "x", true)
+	f.Fuzz(func(t *testing.T, data []byte, p0, p1, wrapped, orig string, isTOML bool) {
+		format := JSON
+		if isTOML {
+			format = TOML
+		}
+		recs := []Record{{Server: p1, Path: []string{p0, p1}, Original: orig, Wrapped: wrapped}, {Server: p0, Path: []string{p0}, Original: orig, Wrapped: wrapped}}
+		out, restored, _, err := Unwrap(format, data, recs, "")
+		if err == nil && len(restored) == 0 && string(out) != string(data) {
+			t.Fatal("nothing restored but the file changed")
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pelletier/go-toml/v2"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -293,5 +294,20 @@ func BenchmarkDiffClaudeState(b *testing.B) {
 	res, _ := Wrap(JSON, data, Options{Moat: testMoat})
 	for b.Loop() {
 		_ = Diff(data, res.Data, "a", "b")
+	}
+}
+
+// TestBuiltTOML: the documents FuzzEntry builds are really wrapped.
+func TestBuiltTOML(t *testing.T) {
+	tm, err := toml.Marshal(map[string]any{"mcp_servers": map[string]any{
+		"a b": map[string]any{"command": `C:\x y\z.exe`, "args": []string{"--q=\"1\""}, "env": map[string]string{"K": "v"}},
+		"r":   map[string]any{"type": "http", "url": "https://h.example/mcp"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Wrap(TOML, tm, Options{Moat: testMoat})
+	if err != nil || len(res.Records) != 2 {
+		t.Fatalf("records %d, err %v, skipped %+v\n%s", len(res.Records), err, res.Skipped, tm)
 	}
 }
