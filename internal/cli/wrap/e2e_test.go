@@ -1,0 +1,135 @@
+package wrap_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/tailscale/hujson"
+)
+
+// TestE2EWrappedConfigRuns builds moat, wraps a Claude-style .mcp.json with
+// the official "everything" reference server (stdio, from npm) and a remote
+// go-sdk server on loopback, then starts each wrapped entry exactly as a
+// client would (command, args, env) and drives it with the official Go SDK
+// client. Unwrap must then restore the file byte for byte.
+func TestE2EWrappedConfigRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds moat")
+	}
+	root, _ := filepath.Abs(filepath.Join("..", "..", ".."))
+	node, err := exec.LookPath("node")
+	everything := filepath.Join(root, "testdata", "e2e", "node", "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js")
+	if _, serr := os.Stat(everything); err != nil || serr != nil {
+		msg := "needs node and testdata/e2e/node/node_modules: run `make e2e-deps`"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	dir := t.TempDir()
+	moat := filepath.Join(dir, "moat")
+	build := exec.Command("go", "build", "-o", moat, "./cmd/moat")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building moat: %v\n%s", err, out)
+	}
+	t.Setenv("MOAT_STATE_DIR", filepath.Join(dir, "state"))
+	t.Setenv("MOAT_CONFIG_DIR", filepath.Join(dir, "config"))
+
+	var sawHeader atomic.Bool
+	s := mcp.NewServer(&mcp.Implementation{Name: "remote", Version: "1"}, nil)
+	mcp.AddTool(s, &mcp.Tool{Name: "ping", Description: "answers pong"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "pong"}}}, nil, nil
+	})
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Client") == "moat-e2e" {
+			sawHeader.Store(true)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+
+	cfg := filepath.Join(dir, "proj", ".mcp.json")
+	os.MkdirAll(filepath.Dir(cfg), 0o755)
+	orig := `{
+  // wrapped by the e2e test
+  "mcpServers": {
+    "everything": {"command": ` + q(node) + `, "args": [` + q(everything) + `, "stdio"], "env": {"MOAT_E2E": "1"}},
+    "remote": {"type": "http", "url": ` + q(srv.URL) + `, "headers": {"X-Client": "moat-e2e"}}
+  }
+}
+`
+	if err := os.WriteFile(cfg, []byte(orig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(moat, "wrap", cfg).CombinedOutput(); err != nil {
+		t.Fatalf("moat wrap: %v\n%s", err, out)
+	}
+	var doc struct {
+		MCPServers map[string]struct {
+			Command string            `json:"command"`
+			Args    []string          `json:"args"`
+			Env     map[string]string `json:"env"`
+		} `json:"mcpServers"`
+	}
+	data, _ := os.ReadFile(cfg)
+	std, err := standardize(data)
+	if err != nil || json.Unmarshal(std, &doc) != nil {
+		t.Fatalf("wrapped config does not parse: %v\n%s", err, data)
+	}
+	for name, tool := range map[string]string{"everything": "echo", "remote": "ping"} {
+		e := doc.MCPServers[name]
+		if e.Command != moat {
+			t.Fatalf("%s: command %q, want %q", name, e.Command, moat)
+		}
+		cmd := exec.Command(e.Command, e.Args...)
+		cmd.Env = os.Environ()
+		for k, v := range e.Env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		client := mcp.NewClient(&mcp.Implementation{Name: "wrap-e2e", Version: "1"}, nil)
+		cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+		if err != nil {
+			cancel()
+			t.Fatalf("%s: connecting to the wrapped entry: %v", name, err)
+		}
+		tools, err := cs.ListTools(ctx, nil)
+		found := false
+		for _, tl := range tools.Tools {
+			found = found || tl.Name == tool
+		}
+		if err != nil || !found {
+			t.Errorf("%s: tools/list has no %q: %v", name, tool, err)
+		}
+		cs.Close()
+		cancel()
+	}
+	if !sawHeader.Load() {
+		t.Error("the remote server never saw the header from the wrapped entry")
+	}
+	if out, err := exec.Command(moat, "unwrap", cfg).CombinedOutput(); err != nil {
+		t.Fatalf("moat unwrap: %v\n%s", err, out)
+	}
+	if got, _ := os.ReadFile(cfg); string(got) != orig {
+		t.Errorf("unwrap did not restore the file:\n%s", got)
+	}
+}
+
+func q(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// standardize strips JSONC comments and trailing commas.
+func standardize(b []byte) ([]byte, error) { return hujson.Standardize(b) }
