@@ -79,9 +79,33 @@ func env(t testing.TB, home, state string) []string {
 	return append(out, "HOME="+home, "MOAT_STATE_DIR="+state)
 }
 
+// policyOff is a user policy that turns off the built-in rules these tests'
+// arguments would trip (credential paths, internal URLs): the point is to
+// show that the sandbox stops the attempt, not moat's policy in front of it.
+const policyOff = `builtins:
+  disable:
+    - id: credential-path
+      reason: sandbox tests must reach the sandbox
+    - id: url-internal
+      reason: sandbox tests fetch loopback test servers
+`
+
+// withPolicyOff inserts --policy with policyOff after "run".
+func withPolicyOff(t testing.TB, args []string) []string {
+	t.Helper()
+	if len(args) == 0 || args[0] != "run" {
+		return args
+	}
+	f := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(f, []byte(policyOff), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return append([]string{"run", "--policy", f}, args[1:]...)
+}
+
 func connectMoat(t testing.TB, environ []string, args ...string) *mcp.ClientSession {
 	t.Helper()
-	cmd := exec.Command(bin.moat, args...)
+	cmd := exec.Command(bin.moat, withPolicyOff(t, args)...)
 	cmd.Env = environ
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
