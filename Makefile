@@ -18,8 +18,8 @@ demo: build
 	@out=$$(./bin/moat scan --fail-on none) || exit $$?; printf '%s\n' "$$out"; \
 	if printf '%s\n' "$$out" | grep -q '^0 servers in'; then \
 	  echo; echo "== No MCP server is configured on this machine: running the bundled live demo"; \
-	  echo "== ./bin/moat scan --connect --fail-on none examples/demo/live"; echo; \
-	  ./bin/moat scan --connect --fail-on none examples/demo/live; \
+	  echo "== ./bin/moat scan --connect --fail-on none examples/demo"; echo; \
+	  ./bin/moat scan --connect --fail-on none examples/demo; \
 	fi
 
 # Every test: unit, golden, fuzz seed corpora, evaluation thresholds, end to end.

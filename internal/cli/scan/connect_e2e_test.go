@@ -69,7 +69,7 @@ func TestLiveDemo(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("the demo server is started with go run")
 	}
-	r := run(t, day, "scan", "--connect", "--timeout", "120s", "--fail-on", "none", "examples/demo/live")
+	r := run(t, day, "scan", "--connect", "--timeout", "120s", "--fail-on", "none", "examples/demo")
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
