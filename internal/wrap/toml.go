@@ -74,6 +74,9 @@ func wrapTOMLServer(data []byte, name string, spec map[string]any, o Options) ([
 		return nil, rec, "", skipf(name, "%v; moat only edits servers written as a [mcp_servers.%s] table", err, name)
 	}
 	section := string(data[start:end])
+	if _, h := spec["http_headers"]; h && spec["command"] == nil && !hasKeyLine(section, "http_headers") {
+		return nil, rec, "", skipf(name, "http_headers is written as its own table; moat only edits an http_headers = { … } line inside [mcp_servers.%s]", name)
+	}
 	wrapped, err := rewriteSection(section, newCmd, newArgs, eol(data))
 	if err != nil {
 		return nil, rec, "", skipf(name, "%v; moat left it alone rather than risk the file", err)
@@ -118,7 +121,7 @@ func tomlTarget(name string, spec map[string]any, o Options) (string, []string, 
 	if !ok {
 		return "", nil, "", skipf(name, "no command and no url string")
 	}
-	for _, k := range []string{"bearer_token_env_var", "bearer_token", "http_headers", "env_http_headers", "oauth"} {
+	for _, k := range []string{"bearer_token_env_var", "bearer_token", "env_http_headers", "oauth"} {
 		if _, ok := spec[k]; ok {
 			return "", nil, "", skipf(name, "%q: moat run cannot take a header from the environment yet and moat never puts credentials on a command line, so this server is left as it is", k)
 		}
@@ -126,7 +129,45 @@ func tomlTarget(name string, spec map[string]any, o Options) (string, []string, 
 	if p := urlProblem(u); p != "" {
 		return "", nil, "", skipf(name, "%s", p)
 	}
-	return o.Moat, remoteArgs(name, u, nil), fmt.Sprintf(remoteNote, name, name), nil
+	hdrs, skip := tomlHeaders(name, spec)
+	if skip != nil {
+		return "", nil, "", skip
+	}
+	note := ""
+	if len(hdrs) == 0 {
+		note = fmt.Sprintf(remoteNote, name, name)
+	}
+	return o.Moat, remoteArgs(name, u, hdrs), note, nil
+}
+
+// tomlHeaders reads Codex's http_headers (names sorted) and refuses any
+// that must not go on a command line.
+func tomlHeaders(name string, spec map[string]any) ([][2]string, *Skip) {
+	raw, ok := spec["http_headers"]
+	if !ok {
+		return nil, nil
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil, skipf(name, "http_headers is not a table")
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out [][2]string
+	for _, k := range keys {
+		v, ok := m[k].(string)
+		if !ok {
+			return nil, skipf(name, "header values must be strings")
+		}
+		if p := headerProblem(k, v); p != "" {
+			return nil, skipf(name, "%s; moat run cannot read a header value from the environment yet and moat never puts credentials on a command line, so this server is left as it is", p)
+		}
+		out = append(out, [2]string{k, v})
+	}
+	return out, nil
 }
 
 // rewriteSection replaces the command/args/url lines of one table section.
@@ -136,7 +177,7 @@ func rewriteSection(section, cmd string, args []string, nl string) (string, erro
 	found := map[string]span{}
 	for i := 1; i < len(lines); i++ {
 		key := lineKey(lines[i])
-		if key != "command" && key != "args" && key != "url" {
+		if key != "command" && key != "args" && key != "url" && key != "http_headers" {
 			continue
 		}
 		if _, dup := found[key]; dup {
@@ -167,6 +208,9 @@ func rewriteSection(section, cmd string, args []string, nl string) (string, erro
 		}
 	case found["url"] != span{}:
 		set("url", cmdLine+nl+argsLine)
+		if h, ok := found["http_headers"]; ok { // now on the command line
+			repl[h.from], skipTo[h.from] = "", h.to
+		}
 	default:
 		return "", fmt.Errorf("could not find the command or url line")
 	}
@@ -203,6 +247,16 @@ func trailingComment(lines []string, key string) string {
 		k += 1 + next
 	}
 	return ""
+}
+
+// hasKeyLine reports whether a section assigns key on a line of its own.
+func hasKeyLine(section, key string) bool {
+	for _, l := range strings.Split(section, "\n")[1:] {
+		if lineKey(l) == key {
+			return true
+		}
+	}
+	return false
 }
 
 // lineKey returns the bare key a "key = value" line assigns, or "".
@@ -248,6 +302,9 @@ func verifyTOML(in, out []byte, name, cmd string, args []string) error {
 		return fmt.Errorf("the edited file does not parse")
 	}
 	srv := want["mcp_servers"].(map[string]any)[name].(map[string]any)
+	if _, remote := srv["url"]; remote {
+		delete(srv, "http_headers")
+	}
 	delete(srv, "url")
 	srv["command"] = cmd
 	list := make([]any, len(args))

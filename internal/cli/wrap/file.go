@@ -30,6 +30,7 @@ func wrapFile(f *cmdutil.Factory, o *options, t target, exe string) error {
 	if err != nil {
 		return err
 	}
+	o.matched += len(res.Records) + len(res.Skipped)
 	already := 0
 	for _, s := range res.Skipped {
 		if s.Already {
@@ -100,6 +101,7 @@ func unwrapFile(f *cmdutil.Factory, o *options, t target) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	o.matched += len(restored) + len(refused)
 	for _, r := range refused {
 		fmt.Fprintf(f.IO.ErrOut, "moat unwrap: %s: server %q not restored: %s\n", t.path, r.Record.Server, r.Reason)
 	}

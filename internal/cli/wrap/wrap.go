@@ -26,6 +26,8 @@ type options struct {
 	only   string
 	moat   string
 	home   string
+	// matched counts the servers --only selected, across files.
+	matched int
 }
 
 // aliases are short client names accepted besides discover's ids.
@@ -221,7 +223,15 @@ func runWrap(f *cmdutil.Factory, o *options, args []string) error {
 	if len(failed) > 0 {
 		return &cmdutil.SilentError{Code: 3}
 	}
-	return nil
+	return noMatch(o, len(ts))
+}
+
+// noMatch is the usage error for an --only that named no server.
+func noMatch(o *options, files int) error {
+	if o.only == "" || o.matched > 0 || files == 0 {
+		return nil
+	}
+	return cmdutil.Usagef("--only %s: no server of that name in the files above", o.only)
 }
 
 func runUnwrap(f *cmdutil.Factory, o *options, args []string) error {
@@ -244,7 +254,7 @@ func runUnwrap(f *cmdutil.Factory, o *options, args []string) error {
 		}
 		return &cmdutil.SilentError{Code: 3}
 	}
-	return nil
+	return noMatch(o, len(ts))
 }
 
 var errNoRecord = errors.New("no record")

@@ -267,3 +267,20 @@ func TestOtherProjectsUntouched(t *testing.T) {
 		t.Errorf("~/.claude.json local server not wrapped:\n%s", got)
 	}
 }
+
+func TestOnlyNoMatch(t *testing.T) {
+	h := home(t)
+	before := snapshot(t, h)
+	for _, args := range [][]string{
+		{"wrap", "--home", h, "--only", "nope", "--moat", fakeMoat},
+		{"unwrap", "--home", h, "--only", "nope"},
+	} {
+		r := run(t, h, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, "--only nope: no server of that name") {
+			t.Errorf("%v: exit %d %s", args, r.code, r.stderr)
+		}
+	}
+	if d := cmp.Diff(before, snapshot(t, h)); d != "" {
+		t.Errorf("files changed:\n%s", d)
+	}
+}
