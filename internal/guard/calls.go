@@ -43,7 +43,7 @@ func (g *Guard) call(ctx context.Context, m *Message) (Verdict, error) {
 			case <-ctx.Done():
 				return g.refuse(p.Name, p.Arguments, "recheck", "moat: the server changed its tools and moat could not re-check them in time; retry"), nil
 			}
-			return g.decideCall(ctx, p), nil
+			return resolve(ctx, g.decideCall(ctx, p))
 		}}, nil
 	}
 	return g.decideCall(ctx, p), nil
@@ -82,6 +82,15 @@ func (g *Guard) needsListing() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return !g.listed && !g.o.NoPin && g.o.CallServer != nil && g.o.Store != nil
+}
+
+// resolve runs a deferred decision inline (the caller is already off the
+// read loop).
+func resolve(ctx context.Context, v Verdict) (Verdict, error) {
+	if v.Action == Defer && v.Defer != nil {
+		return v.Defer(ctx)
+	}
+	return v, nil
 }
 
 // gate returns why a tool may not be called now (withheld, unknown), or "".

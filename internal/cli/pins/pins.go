@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/moat-dev/moat/internal/audit"
+	approvecmd "github.com/moat-dev/moat/internal/cli/approve"
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
 	"github.com/moat-dev/moat/internal/guard"
 	"github.com/moat-dev/moat/internal/normalize"
@@ -200,6 +201,9 @@ func diff(e *env, name string) error {
 }
 
 func approve(e *env, target string) error {
+	if err := requireHuman(e.f, "moat pins approve"); err != nil {
+		return err
+	}
 	name, tool, _ := strings.Cut(target, "/")
 	ids, err := e.servers(name)
 	if err != nil {
@@ -253,6 +257,9 @@ func (e *env) approveOne(id string, v toolView) (bool, error) {
 }
 
 func reset(e *env, name string) error {
+	if err := requireHuman(e.f, "moat pins reset"); err != nil {
+		return err
+	}
 	ids, err := e.servers(name)
 	if err != nil {
 		return err
@@ -282,6 +289,17 @@ func (e *env) audit(action, id, tool string) error {
 	werr := sink.Write(audit.Event{Kind: audit.KindPin, Action: action, Actor: "user:" + user + " (moat pins)",
 		Server: guard.IdentityName(id), Tool: tool, Details: map[string]any{"identity": id}})
 	return errorsJoin(werr, sink.Close())
+}
+
+// requireHuman refuses to accept definitions without a terminal: an agent
+// with a shell tool could otherwise approve a rug pull it is part of. Like
+// moat approve, it is a speed bump (a pty can be faked), and scripts can set
+// MOAT_ALLOW_NONINTERACTIVE_GRANTS=1.
+func requireHuman(f *cmdutil.Factory, what string) error {
+	if f.IO.IsStdinTTY() || f.IO.Getenv(approvecmd.NonInteractiveEnv) == "1" {
+		return nil
+	}
+	return cmdutil.Usagef("%s must be run from an interactive terminal, so that an AI agent cannot approve tool definitions itself; for scripts set %s=1", what, approvecmd.NonInteractiveEnv)
 }
 
 func errorsJoin(a, b error) error {

@@ -11,6 +11,7 @@ import (
 // bin holds the binaries TestMain builds once: moat and the Go test servers.
 var bin struct {
 	dir, moat, fault string
+	evil             string
 	root             string
 }
 
@@ -32,7 +33,8 @@ func runMain(m *testing.M) int {
 	bin.dir, bin.root = dir, root
 	bin.moat = filepath.Join(dir, "moat")
 	bin.fault = filepath.Join(dir, "fault")
-	for out, pkg := range map[string]string{bin.moat: "./cmd/moat", bin.fault: "./testdata/e2e/servers/fault"} {
+	bin.evil = filepath.Join(dir, "evil")
+	for out, pkg := range map[string]string{bin.moat: "./cmd/moat", bin.fault: "./testdata/e2e/servers/fault", bin.evil: "./testdata/e2e/servers/evil"} {
 		cmd := exec.Command("go", "build", "-o", out, pkg)
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {
