@@ -41,6 +41,10 @@ func wrapJSON(data []byte, o Options) (Result, error) {
 		if obj == nil {
 			continue
 		}
+		if k, dup := dupAlong(&root, mp); dup {
+			res.Skipped = append(res.Skipped, Skip{Server: strings.Join(mp, "."), Reason: fmt.Sprintf("key %q appears twice on the way to %s (clients read the last one, moat would edit the first); fix the file first", k, strings.Join(mp, "."))})
+			continue
+		}
 		if dup, ok := duplicateName(obj); ok {
 			res.Skipped = append(res.Skipped, Skip{Server: dup, Reason: fmt.Sprintf("server %q is defined twice in %s; fix the file first", dup, strings.Join(mp, "."))})
 			continue
@@ -132,6 +136,27 @@ func find(v *hujson.Value, p []string) *hujson.Value {
 		v = &obj.Members[i].Value
 	}
 	return v
+}
+
+// dupAlong reports a member name of p that appears twice in its object.
+func dupAlong(v *hujson.Value, p []string) (string, bool) {
+	for _, name := range p {
+		obj := objOf(v)
+		if obj == nil {
+			return "", false
+		}
+		n := 0
+		for i := range obj.Members {
+			if s, ok := litString(&obj.Members[i].Name); ok && s == name {
+				n++
+			}
+		}
+		if n > 1 {
+			return name, true
+		}
+		v = &obj.Members[memberIndex(obj, name)].Value
+	}
+	return "", false
 }
 
 // expandPaths replaces "*" with every member name at that level.

@@ -311,3 +311,19 @@ func TestBuiltTOML(t *testing.T) {
 		t.Fatalf("records %d, err %v, skipped %+v\n%s", len(res.Records), err, res.Skipped, tm)
 	}
 }
+
+// TestDuplicateKeys: a server map reached through a duplicated key is not
+// touched (JavaScript clients read the last duplicate, hujson the first).
+func TestDuplicateKeys(t *testing.T) {
+	for _, in := range []string{
+		`{"mcpServers": {"a": {"command": "x"}}, "mcpServers": {"a": {"command": "y"}}}`,
+		`{"mcpServers": {"a": {"command": "x"}, "a": {"command": "y"}}}`,
+		`{"mcpServers": {"a": {"command": "x", "command": "y"}}}`,
+		`{"projects": {"/p": {"mcpServers": {"a": {"command": "x"}}}, "/p": {}}}`,
+	} {
+		res, err := Wrap(JSON, []byte(in), Options{Moat: testMoat})
+		if err != nil || len(res.Records) != 0 || string(res.Data) != in || len(res.Skipped) == 0 {
+			t.Errorf("%s: records %d, skipped %v, err %v", in, len(res.Records), res.Skipped, err)
+		}
+	}
+}

@@ -201,6 +201,9 @@ func moatPath(o *options) (string, error) {
 	if real, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = real
 	}
+	if strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		return "", cmdutil.Usagef("this moat is a temporary `go run` build (%s), which will not exist later; give --moat PATH", exe)
+	}
 	return exe, nil
 }
 
