@@ -168,3 +168,32 @@ func TestExpand(t *testing.T) {
 		}
 	}
 }
+
+// TestServerRequestsRefused: a server that asks moat to sample (run the
+// model) during the handshake gets a refusal, and the scan goes on.
+func TestServerRequestsRefused(t *testing.T) {
+	got := filepath.Join(t.TempDir(), "got")
+	script := `read -r l
+echo '{"jsonrpc":"2.0","id":"s1","method":"sampling/createMessage","params":{"messages":[]}}'
+echo '{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":"s","version":"1"}}}'
+read -r a; read -r b; read -r c
+printf '%s\n%s\n%s\n' "$a" "$b" "$c" > ` + got + `
+echo '{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"t","description":"d"}]}}'
+read -r d`
+	spec := inventory.ServerSpec{Name: "sampler", Transport: inventory.Stdio, Command: "sh", Args: []string{"-c", script}}
+	res := CollectOne(context.Background(), spec, Options{Environ: []string{"PATH=" + os.Getenv("PATH")}})
+	if res.Err != nil || len(res.Tools) != 1 {
+		t.Fatalf("err=%v tools=%d stderr=%s", res.Err, len(res.Tools), res.Stderr)
+	}
+	b, _ := os.ReadFile(got)
+	lines := strings.Split(string(b), "\n")
+	if !strings.Contains(lines[0], `"id":"s1"`) || !strings.Contains(lines[0], "-32601") {
+		t.Errorf("sampling request not refused: %q", lines[0])
+	}
+	if !strings.Contains(lines[1], "notifications/initialized") || !strings.Contains(lines[2], "tools/list") {
+		t.Errorf("unexpected sequence: %q", lines)
+	}
+	if strings.Contains(string(b), `"result"`) {
+		t.Errorf("moat answered a server request with a result: %s", b)
+	}
+}

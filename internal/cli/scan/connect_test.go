@@ -9,6 +9,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/moat-dev/moat/internal/cli"
+	"github.com/moat-dev/moat/internal/cli/cmdutil"
+	"github.com/moat-dev/moat/internal/iostreams"
 )
 
 var (
@@ -207,5 +212,25 @@ func TestConnectFlagErrors(t *testing.T) {
 		if r := run(t, day, args...); r.code != 2 {
 			t.Errorf("%v: exit %d, want 2\n%s", args, r.code, r.stderr)
 		}
+	}
+}
+
+// TestConnectProgress: on a terminal, stderr shows which servers are being
+// contacted; stdout carries only the report.
+func TestConnectProgress(t *testing.T) {
+	srv := testServers(t)
+	home := claudeHome(t, map[string]any{"notes": map[string]any{"command": srv["poisoned"]}})
+	ios, _, out, errOut := iostreams.Test()
+	ios.SetTTY(false, false, true)
+	f := &cmdutil.Factory{IO: ios, Now: func() time.Time { return day }, WorkDir: t.TempDir(), HomeDir: t.TempDir()}
+	code := cli.Run(f, []string{"scan", "--connect", "--home", home, "--os", "linux", "--format", "json", "--fail-on", "none"})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut.String(), "contacting servers 1/1") || !strings.Contains(errOut.String(), "contacted 1 servers") {
+		t.Errorf("no progress on stderr: %q", errOut)
+	}
+	if strings.Contains(out.String(), "contacting") {
+		t.Error("progress written to stdout")
 	}
 }
