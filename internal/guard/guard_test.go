@@ -48,7 +48,7 @@ rules:
     taint: [injected]
 `
 
-func newHarness(t *testing.T, mod func(*Options)) *harness {
+func newHarness(t testing.TB, mod func(*Options)) *harness {
 	t.Helper()
 	db, err := state.Open(t.TempDir()+"/state.db", state.Options{})
 	if err != nil {
@@ -87,7 +87,7 @@ func newHarness(t *testing.T, mod func(*Options)) *harness {
 	return h
 }
 
-func (h *harness) initialize(t *testing.T, elicit bool) {
+func (h *harness) initialize(t testing.TB, elicit bool) {
 	caps := `{}`
 	if elicit {
 		caps = `{"elicitation":{}}`
@@ -95,7 +95,7 @@ func (h *harness) initialize(t *testing.T, elicit bool) {
 	h.client(t, &Message{Kind: Request, Method: "initialize", ID: []byte("0"), Params: []byte(`{"protocolVersion":"2025-11-25","clientInfo":{"name":"claude-code","version":"1"},"capabilities":` + caps + `}`)})
 }
 
-func (h *harness) client(t *testing.T, m *Message) Verdict {
+func (h *harness) client(t testing.TB, m *Message) Verdict {
 	t.Helper()
 	v, err := h.g.OnClientMessage(context.Background(), m, nil)
 	if err != nil {
@@ -106,7 +106,7 @@ func (h *harness) client(t *testing.T, m *Message) Verdict {
 
 // list passes a tools/list result through the server hook and returns the
 // names the client sees.
-func (h *harness) list(t *testing.T, tools string) []string {
+func (h *harness) list(t testing.TB, tools string) []string {
 	t.Helper()
 	res := []byte(`{"tools":[` + tools + `]}`)
 	v, err := h.g.OnServerMessage(context.Background(), &Message{Kind: Response, ID: []byte("1"), Result: res}, &Message{Kind: Request, Method: "tools/list", ID: []byte("1")})
