@@ -41,11 +41,14 @@ func words(s string) map[string]bool {
 	return m
 }
 
-// classify returns the flow capabilities of one tool from its name, its
-// description and its annotations (readOnlyHint, destructiveHint,
-// openWorldHint).
-func classify(t *liveTool) map[string]bool {
-	caps := map[string]bool{}
+// readVerbs are first words that make a tool's object the thing it reads.
+var readVerbs = words("read get query search list fetch find open export dump")
+
+// classify scores the flow capabilities of one tool from its name, its
+// description and its annotations (readOnlyHint, openWorldHint): 0 means the
+// tool does not have the capability; higher scores are surer.
+func classify(t *liveTool) map[string]int {
+	caps := map[string]int{}
 	toks := nameTokens(t.name)
 	verb := ""
 	if len(toks) > 0 {
@@ -62,33 +65,48 @@ func classify(t *liveTool) map[string]bool {
 	desc := t.description
 	readOnly := t.readOnly != nil && *t.readOnly
 	openWorld := t.openWorld != nil && *t.openWorld
-	if (hit(privateNames) && !hit(untrustedNames)) || privateText.MatchString(desc) {
-		caps[capPrivate] = true
+	score := func(c string, cond bool, n int) {
+		if cond {
+			caps[c] += n
+		}
 	}
-	if hit(untrustedNames) && (readOnly || !sinkNames[verb]) || untrustedText.MatchString(desc) || (openWorld && readOnly) {
-		caps[capUntrusted] = true
-	}
-	if !readOnly && (sinkNames[verb] || sinkText.MatchString(desc) || openWorld) {
-		caps[capSink] = true
+	score(capPrivate, hit(privateNames) && !hit(untrustedNames), 2)
+	score(capPrivate, hit(privateNames) && readVerbs[verb], 1)
+	score(capPrivate, privateText.MatchString(desc), 1)
+	score(capUntrusted, hit(untrustedNames) && (readOnly || !sinkNames[verb]), 2)
+	score(capUntrusted, untrustedText.MatchString(desc), 1)
+	score(capUntrusted, openWorld && readOnly, 1)
+	if !readOnly {
+		score(capSink, sinkNames[verb], 3)
+		score(capSink, sinkText.MatchString(desc), 1)
+		score(capSink, openWorld, 1)
 	}
 	// A tool that only reads the outside world is not private data.
-	if caps[capUntrusted] && !privateText.MatchString(desc) && (openWorld || hit(untrustedNames)) {
+	if caps[capUntrusted] > 0 && !privateText.MatchString(desc) && (openWorld || hit(untrustedNames)) {
 		delete(caps, capPrivate)
 	}
 	return caps
+}
+
+type scored struct {
+	name  string
+	score int
 }
 
 // toxicFlow reports a client whose servers together can read private data,
 // take in untrusted content and send data out: content from the untrusted
 // tool can instruct the model to read the private data and send it away.
 func toxicFlow(g group, tools []liveTool) (finding.Finding, bool) {
-	legs := map[string][]string{}
+	legs := map[string][]scored{}
 	servers := map[string]bool{}
 	var first *liveTool
 	for i := range tools {
 		t := &tools[i]
-		for c := range classify(t) {
-			legs[c] = append(legs[c], t.server+"/"+t.name)
+		for c, n := range classify(t) {
+			if n == 0 {
+				continue
+			}
+			legs[c] = append(legs[c], scored{t.server + "/" + t.name, n})
 			servers[t.server] = true
 			if first == nil {
 				first = t
@@ -100,8 +118,18 @@ func toxicFlow(g group, tools []liveTool) (finding.Finding, bool) {
 	}
 	var ev, short []string
 	for _, c := range []string{capPrivate, capUntrusted, capSink} {
-		ts := legs[c]
-		sort.Strings(ts)
+		// Surest first, so the message names the clearest example of each leg.
+		sort.Slice(legs[c], func(i, j int) bool {
+			a, b := legs[c][i], legs[c][j]
+			if a.score != b.score {
+				return a.score > b.score
+			}
+			return a.name < b.name
+		})
+		ts := make([]string, len(legs[c]))
+		for i, x := range legs[c] {
+			ts[i] = x.name
+		}
 		ev = append(ev, fmt.Sprintf("%s: %s", c, listSome(ts, 8)))
 		short = append(short, fmt.Sprintf("%s (%s)", c, listSome(ts, 2)))
 	}
