@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -65,7 +66,8 @@ func dial(spec inventory.ServerSpec, opts Options) (*conn, error) {
 		for k, v := range spec.Headers {
 			h.Set(k, Expand(v, env))
 		}
-		c.raw = transport.DialHTTP(transport.HTTPOptions{URL: u, Header: h, MaxFrame: opts.MaxMessage})
+		client := &http.Client{Transport: &capRT{base: http.DefaultTransport, max: int64(2 * opts.MaxMessage)}}
+		c.raw = transport.DialHTTP(transport.HTTPOptions{URL: u, Header: h, MaxFrame: opts.MaxMessage, Client: client})
 	default:
 		return nil, errors.New("server has neither a command nor a URL")
 	}
@@ -234,3 +236,41 @@ func (r *redactor) text(s string) string {
 	s, _ = secrets.Redact(s)
 	return s
 }
+
+// capRT caps every response body: a server cannot make moat buffer more than
+// max bytes from one HTTP response.
+type capRT struct {
+	base http.RoundTripper
+	max  int64
+}
+
+func (rt *capRT) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := rt.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: rt.max}
+	return resp, nil
+}
+
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+// errBodyTooLarge ends a response that exceeded the cap.
+var errBodyTooLarge = errors.New("response body exceeds the size limit")
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errBodyTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.rc.Close() }

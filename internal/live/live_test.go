@@ -197,3 +197,23 @@ read -r d`
 		t.Errorf("moat answered a server request with a result: %s", b)
 	}
 }
+
+// TestStdoutNoiseSkipped: a banner printed on stdout before the first
+// message is skipped, as clients do; a JSON message with a duplicate key is
+// not (strict decoding fails the server).
+func TestStdoutNoiseSkipped(t *testing.T) {
+	env := Options{Environ: []string{"PATH=" + os.Getenv("PATH")}}
+	banner := `echo "Server v1 starting on stdio"; read -r l
+echo '{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"b","version":"1"}}}'
+read -r a; read -r b
+echo '{"jsonrpc":"2.0","id":2,"result":{"tools":[]}}'; read -r c`
+	res := CollectOne(context.Background(), inventory.ServerSpec{Name: "banner", Transport: inventory.Stdio, Command: "sh", Args: []string{"-c", banner}}, env)
+	if res.Err != nil || res.ServerName != "b" {
+		t.Fatalf("banner: %v", res.Err)
+	}
+	dup := `read -r l; echo '{"jsonrpc":"2.0","id":1,"result":{"serverInfo":{"name":"a"},"serverInfo":{"name":"b"}}}'; read -r x`
+	res = CollectOne(context.Background(), inventory.ServerSpec{Name: "dup", Transport: inventory.Stdio, Command: "sh", Args: []string{"-c", dup}}, env)
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "duplicate") {
+		t.Fatalf("duplicate key: want an error, got %v", res.Err)
+	}
+}

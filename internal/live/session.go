@@ -206,6 +206,9 @@ func (s *session) call(ctx context.Context, method string, params any) (jsontext
 		if fe.err != nil {
 			return nil, fmt.Errorf("reading answer: %w", fe.err)
 		}
+		if noise(fe.frame) {
+			continue // a log line on stdout: clients skip these too
+		}
 		msgs, err := decodeFrame(fe.frame)
 		if err != nil {
 			return nil, err
@@ -273,4 +276,20 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// noise reports a stdout line that is not JSON at all (a start-up banner or
+// log line some servers print). A line that is JSON but malformed — a
+// duplicate key, a case variant — is not noise: it fails the server.
+func noise(frame []byte) bool {
+	for _, c := range frame {
+		switch c {
+		case ' ', '\t', '\r':
+			continue
+		case '{', '[':
+			return false
+		}
+		return true
+	}
+	return true
 }

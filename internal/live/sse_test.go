@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -35,5 +36,28 @@ func TestCollectLegacySSE(t *testing.T) {
 	}
 	if res.ServerName != "legacy" || len(res.Tools) != 1 || res.Instructions != "Old server." || !sawAuth {
 		t.Errorf("got %q, %d tools, %q, header seen %v", res.ServerName, len(res.Tools), res.Instructions, sawAuth)
+	}
+}
+
+// TestHTTPBodyCapped: a server answering with an endless body is cut off.
+func TestHTTPBodyCapped(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"jsonrpc":"2.0","id":1,"result":{"instructions":"`))
+		chunk := make([]byte, 64<<10)
+		for i := range chunk {
+			chunk[i] = 'a'
+		}
+		for i := 0; i < 64; i++ { // 4 MiB
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer ts.Close()
+	res := CollectOne(context.Background(), inventory.ServerSpec{Name: "big", Transport: inventory.HTTP, URL: ts.URL},
+		Options{MaxMessage: 1 << 20, Timeout: 5 * time.Second})
+	if res.Err == nil {
+		t.Fatal("want an error for an oversized answer")
 	}
 }
