@@ -51,8 +51,13 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			"and unpinned packages, secrets in configs, plaintext transports, permissions that never\n" +
 			"ask. See docs/scan.md.\n\n" +
 			"With no PATH it scans this machine: your home directory and the current project.\n" +
-			"Each PATH is a configuration file or a project directory.",
-		Example: "  moat scan\n  moat scan --format sarif > moat.sarif\n  moat scan .mcp.json ~/work/app\n  moat scan --home examples/demo/home",
+			"Each PATH is a configuration file or a project directory.\n\n" +
+			"With --connect it also starts every enabled stdio server and connects to every remote\n" +
+			"one (this runs their code), checks what they tell the model, compares the servers of\n" +
+			"each client (tool shadowing, toxic flows), and can pin what they said (--lock) or fail\n" +
+			"when it changed (--frozen).",
+		Example: "  moat scan\n  moat scan --format sarif > moat.sarif\n  moat scan .mcp.json ~/work/app\n  moat scan --home examples/demo/home\n" +
+			"  moat scan --connect --fail-on none examples/demo\n  moat scan --connect --lock moat.lock\n  moat scan --connect --frozen moat.lock",
 		RunE: func(c *cobra.Command, args []string) error {
 			o.targets = args
 			return run(f, o)
