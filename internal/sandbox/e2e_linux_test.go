@@ -170,10 +170,12 @@ func TestConfinedServer(t *testing.T) {
 	got := callJSON(t, cs, "probe", map[string]any{
 		"read": secret, "write_outside": filepath.Join(outside, "x"), "write_inside": filepath.Join(root, "x"),
 		"connect": deniedHost, "fetch_denied": "http://" + deniedHost + "/", "fetch_allowed": "http://" + allowedHost + "/",
-		"unix": sock,
+		"unix": sock, "read_system": "/etc/shadow", "tty": true,
 	})
 	want := map[string]string{
 		"unix":          "error: dial unix " + sock + ": socket: operation not permitted",
+		"read_system":   "error: open /etc/shadow: ",
+		"tiocsti":       "error: operation not permitted",
 		"read":          "error: open " + secret + ": permission denied",
 		"write_outside": "error: open " + filepath.Join(outside, "x") + ": permission denied",
 		"write_inside":  "ok",

@@ -35,7 +35,7 @@ func applyLandlock(sp *spec) error {
 	add(sp.Write, func(p ...string) landlock.FSRule { return landlock.RWDirs(p...).WithRefer() }, landlock.RWFiles)
 	for _, f := range systemRWFiles {
 		if _, err := os.Stat(f); err == nil {
-			rules = append(rules, landlock.RWFiles(f).WithIoctlDev())
+			rules = append(rules, landlock.RWFiles(f))
 		}
 	}
 	if sp.ProxyPort > 0 {

@@ -66,7 +66,7 @@ func (s *Sandbox) Prepare(cmd *exec.Cmd) error {
 	if err != nil {
 		return err
 	}
-	profile := Seatbelt(SeatbeltInput{Read: rules.Read, Write: rules.Write, Denied: CredentialDirs(s.opts.Home), ProxyPort: port})
+	profile := Seatbelt(SeatbeltInput{Read: rules.Read, Write: rules.Write, Denied: deniedPaths(s.opts.Home), ProxyPort: port})
 	cmd.Args = append([]string{"/usr/bin/sandbox-exec", "-p", profile, path}, cmd.Args[1:]...)
 	cmd.Path, cmd.Env = "/usr/bin/sandbox-exec", env
 	return nil

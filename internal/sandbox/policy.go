@@ -46,6 +46,11 @@ func CredentialDirs(home string) []string {
 	return out
 }
 
+// deniedPaths are the user's credential locations and the system's.
+func deniedPaths(home string) []string {
+	return append(CredentialDirs(home), systemSecrets...)
+}
+
 // maxExpanded bounds how many entries an allowed directory may be split
 // into when it contains a credential location.
 const maxExpanded = 4096
@@ -141,11 +146,21 @@ func dedupe(s []string) []string {
 }
 
 // systemReadDirs are readable (and executable) for every sandboxed server.
+// /dev is not: block devices are readable by their owner, and a server run
+// by root is their owner inside the sandbox too.
 var systemReadDirs = []string{"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc", "/opt", "/nix/store",
-	"/sys/fs/cgroup", "/sys/devices/system/cpu", "/proc", "/dev"}
+	"/sys/fs/cgroup", "/sys/devices/system/cpu", "/proc", "/dev/random", "/dev/urandom"}
 
-// systemRWFiles are device files every program expects to write.
-var systemRWFiles = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/tty"}
+// systemSecrets are never readable, even below a system directory: a
+// server started by root runs as root's uid and would otherwise pass their
+// permission checks.
+var systemSecrets = []string{"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/ssh",
+	"/etc/sudoers", "/etc/sudoers.d", "/etc/ssl/private", "/etc/security/opasswd", "/etc/libvirt", "/etc/wireguard",
+	"/etc/NetworkManager/system-connections", "/root"}
+
+// systemRWFiles are device files every program expects to write. No
+// terminal: a server must not reach the user's tty.
+var systemRWFiles = []string{"/dev/null", "/dev/zero", "/dev/full"}
 
 // PackageDirs guesses the server's own package directories from its
 // command line: the directory of the resolved executable (its parent when

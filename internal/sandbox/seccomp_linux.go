@@ -65,6 +65,10 @@ func seccompPolicy() (*seccomp.Policy, *arch.Info, error) {
 				// mediates that from ABI 9 and the network namespace not at
 				// all. socketpair(2) stays allowed for runtimes' own plumbing.
 				{Name: "socket", Conditions: seccomp.ArgumentConditions{{Argument: 0, Operation: seccomp.Equal, Value: unix.AF_UNIX}}},
+				// Faking terminal input (TIOCSTI) or console control through
+				// an inherited terminal (moat's stderr may be one).
+				{Name: "ioctl", Conditions: seccomp.ArgumentConditions{{Argument: 1, Operation: seccomp.Equal, Value: unix.TIOCSTI}}},
+				{Name: "ioctl", Conditions: seccomp.ArgumentConditions{{Argument: 1, Operation: seccomp.Equal, Value: unix.TIOCLINUX}}},
 			}},
 		},
 	}

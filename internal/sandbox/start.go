@@ -174,7 +174,7 @@ type fsRules struct {
 // server's package directories, the policy's paths and the private dirs,
 // with credential locations carved out.
 func (s *Sandbox) resolvePaths(path string, args []string) (fsRules, error) {
-	denied := CredentialDirs(s.opts.Home)
+	denied := deniedPaths(s.opts.Home)
 	var pkg []string
 	for _, d := range PackageDirs(path, args) {
 		if s.opts.Home != "" && within(s.opts.Home, d) {

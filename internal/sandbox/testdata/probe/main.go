@@ -16,18 +16,28 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 type probeArgs struct {
-	Read         string `json:"read"`           // a file to read (a credential in the fixture home)
-	WriteOutside string `json:"write_outside"`  // a file outside every allowed path
-	WriteInside  string `json:"write_inside"`   // a file in the allowed root
-	Connect      string `json:"connect"`        // host:port dialled directly, ignoring the proxy
-	FetchDenied  string `json:"fetch_denied"`   // URL fetched through the proxy, not allowed
-	FetchAllowed string `json:"fetch_allowed"`  // URL fetched through the proxy, allowed
-	Unix         string `json:"unix,omitempty"` // a host daemon's Unix socket
+	Read         string `json:"read"`                  // a file to read (a credential in the fixture home)
+	WriteOutside string `json:"write_outside"`         // a file outside every allowed path
+	WriteInside  string `json:"write_inside"`          // a file in the allowed root
+	Connect      string `json:"connect"`               // host:port dialled directly, ignoring the proxy
+	FetchDenied  string `json:"fetch_denied"`          // URL fetched through the proxy, not allowed
+	FetchAllowed string `json:"fetch_allowed"`         // URL fetched through the proxy, allowed
+	Unix         string `json:"unix,omitempty"`        // a host daemon's Unix socket
+	ReadSystem   string `json:"read_system,omitempty"` // a system secret (e.g. /etc/shadow)
+	TTY          bool   `json:"tty,omitempty"`         // try TIOCSTI on stderr
+}
+
+func errnoErr(e syscall.Errno) error {
+	if e == 0 {
+		return nil
+	}
+	return e
 }
 
 func outcome(err error) string {
@@ -71,6 +81,15 @@ func probe(a probeArgs) map[string]string {
 			u.Close()
 		}
 		r["unix"] = outcome(err)
+	}
+	if a.ReadSystem != "" {
+		_, err := os.ReadFile(a.ReadSystem)
+		r["read_system"] = outcome(err)
+	}
+	if a.TTY {
+		c := byte('x')
+		_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, 2, syscall.TIOCSTI, uintptr(unsafe.Pointer(&c)))
+		r["tiocsti"] = outcome(errnoErr(errno))
 	}
 	r["fetch_denied"] = fetch(a.FetchDenied)
 	r["fetch_allowed"] = fetch(a.FetchAllowed)
