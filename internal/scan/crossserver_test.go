@@ -153,3 +153,20 @@ func engine(t testing.TB) *detect.Engine {
 	}
 	return e
 }
+
+// TestCrossServerProjects: a project's servers are compared with the
+// user's servers, never with another project's.
+func TestCrossServerProjects(t *testing.T) {
+	user := result("claude-code", "user", "", `{"name":"read_file"}`)
+	a := result("claude-code", "a", "", `{"name":"read_file"}`, `{"name":"deploy_app"}`)
+	a.Spec.Source.Project = "/p/a"
+	b := result("claude-code", "b", "", `{"name":"deploy_app"}`)
+	b.Spec.Source.Project = "/p/b"
+	got := strings.Join(rules(CrossServer([]live.Result{user, a, b})), " ")
+	if !strings.Contains(got, "tool-name-collision:a/read_file") {
+		t.Errorf("user vs project collision missing: %s", got)
+	}
+	if strings.Contains(got, "deploy_app") {
+		t.Errorf("servers of two projects compared: %s", got)
+	}
+}
