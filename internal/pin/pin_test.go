@@ -163,3 +163,15 @@ func TestDiffLockServers(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+func TestToolsOf(t *testing.T) {
+	tools, next, err := ToolsOf([]byte(`{"tools":[{"name":"a","x":1},{"name":"b"}],"nextCursor":"c2","_meta":{}}`))
+	if err != nil || len(tools) != 2 || next != "c2" || string(tools[0]) != `{"name":"a","x":1}` {
+		t.Fatalf("got %q %q %v", tools, next, err)
+	}
+	for _, bad := range []string{`{"tools":[],"tools":[]}`, `{"tools":{}}`, `[]`, `{"tools":[1`} {
+		if _, _, err := ToolsOf([]byte(bad)); err == nil {
+			t.Errorf("%s: want error", bad)
+		}
+	}
+}
