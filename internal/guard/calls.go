@@ -14,6 +14,13 @@ import (
 type callParams struct {
 	Name      string          `json:"name"`
 	Arguments json.RawMessage `json:"arguments,omitempty"`
+	// Meta carries the client's name on protocol 2026-07-28, which has no
+	// initialize handshake (SEP-2575).
+	Meta struct {
+		ClientInfo struct {
+			Name string `json:"name"`
+		} `json:"io.modelcontextprotocol/clientInfo"`
+	} `json:"_meta"`
 }
 
 func toolName(params []byte) string {
@@ -30,6 +37,13 @@ func (g *Guard) call(ctx context.Context, m *Message) (Verdict, error) {
 	}
 	if len(p.Arguments) == 0 {
 		p.Arguments = json.RawMessage("{}")
+	}
+	if name := p.Meta.ClientInfo.Name; name != "" {
+		g.mu.Lock()
+		if g.client == "" {
+			g.client = clip(name, 200)
+		}
+		g.mu.Unlock()
 	}
 	if g.needsListing() {
 		// A call before any tools/list in this session: moat lists the

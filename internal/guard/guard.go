@@ -236,7 +236,7 @@ func (g *Guard) OnServerMessage(ctx context.Context, m *Message, paired *Message
 
 func (g *Guard) response(ctx context.Context, m, paired *Message) (Verdict, error) {
 	switch paired.Method {
-	case "initialize":
+	case "initialize", "server/discover":
 		return g.initializeResult(ctx, m.Result), nil
 	case "tools/list":
 		return g.toolsListResult(ctx, m.Result, !hasCursor(paired.Params)), nil
