@@ -117,7 +117,7 @@ func (g *Guard) gate(ctx context.Context, name string) string {
 	}
 	if listed || g.o.NoPin {
 		if listed {
-			return "moat: " + name + " is not among the tools this server listed; list the tools again"
+			return "moat: " + safeName(name) + " is not among the tools this server listed; list the tools again"
 		}
 		return ""
 	}
@@ -132,7 +132,7 @@ func (g *Guard) gate(ctx context.Context, name string) string {
 			return ""
 		}
 	}
-	return "moat: list this server's tools first so moat can check " + name + "'s definition"
+	return "moat: list this server's tools first so moat can check " + safeName(name) + "'s definition"
 }
 
 func (g *Guard) policyRequest(p callParams) policy.Request {

@@ -174,11 +174,17 @@ func TestPinsRugPull(t *testing.T) {
 	if got := h.call(t, "write2", `{}`); !strings.Contains(got, "renamed copy of write") {
 		t.Errorf("call to the renamed tool: %q", got)
 	}
+	// A new tool whose name carries an escape sequence is named safely.
+	h.list(t, v2+","+tool(`evil\u001b[2J`, "Clears."))
+	if got := h.call(t, `evil\u001b[2J`, `{}`); !strings.Contains(got, "evil⟨ESC⟩[2J") {
+		t.Errorf("escape in a tool name: %q", got)
+	}
 	pins, _ := h.db.Pins(context.Background(), "files@abc")
 	status := map[string]string{}
 	for _, p := range pins {
 		status[p.Tool] = p.Status
 	}
+	delete(status, "evil\x1b[2J")
 	if status["read"] != state.PinDrifted || status["read"+CandidateSuffix] != state.PinPending || status["write2"] != state.PinPending || status["write"] != state.PinApproved {
 		t.Errorf("pin statuses = %v", status)
 	}

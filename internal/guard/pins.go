@@ -115,7 +115,7 @@ func (g *Guard) screenTool(l *listedTool) {
 	withhold := g.o.OnPoison == Withhold
 	g.reportPoison("tool", l.name, fs, withhold)
 	if withhold {
-		l.st.withheld = fmt.Sprintf("moat withheld %s: its definition was flagged as unsafe for the model (%s)", l.name, rules(fs))
+		l.st.withheld = fmt.Sprintf("moat withheld %s: its definition was flagged as unsafe for the model (%s)", safeName(l.name), rules(fs))
 	}
 }
 
@@ -181,11 +181,12 @@ func (g *Guard) pinTools(ctx context.Context, ls []*listedTool) {
 func (g *Guard) pinOne(ctx context.Context, ps pinSet, name, hash, def, renamed string) string {
 	now := g.o.Now()
 	p, ok := ps.main[name]
-	what := "tool " + name
+	shown := safeName(name) // server-chosen: no escapes on the terminal
+	what := "tool " + shown
 	if name == InstructionsPin {
 		what = "server instructions"
 	}
-	review := fmt.Sprintf("the user can review it with `moat pins diff %s` and approve it with `moat pins approve %s/%s`", g.o.Server.Name, g.o.Server.Name, name)
+	review := fmt.Sprintf("the user can review it with `moat pins diff %s` and approve it with `moat pins approve %s/%s`", g.o.Server.Name, g.o.Server.Name, shown)
 	if name == InstructionsPin {
 		review = fmt.Sprintf("the user can review them with `moat pins diff %s` and approve them with `moat pins approve %s`", g.o.Server.Name, g.o.Server.Name)
 	}
@@ -199,17 +200,17 @@ func (g *Guard) pinOne(ctx context.Context, ps pinSet, name, hash, def, renamed 
 		err = g.o.Store.PutPin(ctx, state.Pin{Server: g.o.Identity, Tool: name, DefHash: hash, DefJSON: def, FirstSeen: now, Status: state.PinPending})
 		how := "new since the user approved this server"
 		if renamed != "" {
-			how = "a renamed copy of " + renamed + ", new since the user approved this server"
+			how = "a renamed copy of " + safeName(renamed) + ", new since the user approved this server"
 		}
 		g.pinEvent("new", name, how, hash)
-		why = fmt.Sprintf("moat withheld %s: it is %s; %s", name, how, review)
+		why = fmt.Sprintf("moat withheld %s: it is %s; %s", shown, how, review)
 	case p.DefHash == hash && (p.Status == state.PinPending || p.Status == state.PinRejected):
-		why = fmt.Sprintf("moat withheld %s: the user has not approved it yet; %s", name, review)
+		why = fmt.Sprintf("moat withheld %s: the user has not approved it yet; %s", shown, review)
 	case p.DefHash == hash:
 		return ""
 	case p.Status == state.PinPending || p.Status == state.PinRejected:
 		err = g.o.Store.PutPin(ctx, state.Pin{Server: g.o.Identity, Tool: name, DefHash: hash, DefJSON: def, FirstSeen: p.FirstSeen, Status: p.Status})
-		why = fmt.Sprintf("moat withheld %s: the user has not approved it yet; %s", name, review)
+		why = fmt.Sprintf("moat withheld %s: the user has not approved it yet; %s", shown, review)
 	default:
 		if c, ok := ps.cand[name]; !ok || c.DefHash != hash {
 			err = g.o.Store.PutPin(ctx, state.Pin{Server: g.o.Identity, Tool: name + CandidateSuffix, DefHash: hash, DefJSON: def, FirstSeen: now, Status: state.PinPending})
@@ -222,11 +223,11 @@ func (g *Guard) pinOne(ctx context.Context, ps pinSet, name, hash, def, renamed 
 		if name == InstructionsPin {
 			subject = "the server's instructions"
 		}
-		why = fmt.Sprintf("moat withheld %s: %s changed since the user approved it (a possible rug pull); %s", name, subject, review)
+		why = fmt.Sprintf("moat withheld %s: %s changed since the user approved it (a possible rug pull); %s", shown, subject, review)
 	}
 	if err != nil {
 		g.warnf("withheld %s of %s: could not record its pin: %v", what, g.o.Server.Name, err)
-		return "moat withheld " + name + ": moat could not record its pin"
+		return "moat withheld " + shown + ": moat could not record its pin"
 	}
 	if why != "" && g.firstReport("pin "+name, hash) {
 		g.warnf("%s", strings.TrimPrefix(why, "moat "))

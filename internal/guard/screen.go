@@ -11,6 +11,7 @@ import (
 	"github.com/moat-dev/moat/internal/detect"
 	"github.com/moat-dev/moat/internal/finding"
 	"github.com/moat-dev/moat/internal/mcpdoc"
+	"github.com/moat-dev/moat/internal/normalize"
 )
 
 // poison returns the findings on one definition (a tool, prompt or
@@ -55,8 +56,11 @@ func (g *Guard) reportPoison(kind, name string, fs []finding.Finding, withheld b
 	if withheld {
 		verb = "withheld"
 	}
-	g.warnf("%s %s %s/%s: %s (evidence: %s)", verb, kind, g.o.Server.Name, name, rules(fs), clip(fs[0].Evidence, 160))
+	g.warnf("%s %s %s/%s: %s (evidence: %s)", verb, kind, g.o.Server.Name, safeName(name), rules(fs), clip(fs[0].Evidence, 160))
 }
+
+// maxReported bounds the memory of what was already reported.
+const maxReported = 4096
 
 // firstReport reports whether key has a new value (so stderr and the audit
 // log are not repeated on every list).
@@ -65,6 +69,9 @@ func (g *Guard) firstReport(key, value string) bool {
 	defer g.mu.Unlock()
 	if g.reported[key] == value {
 		return false
+	}
+	if len(g.reported) >= maxReported {
+		clear(g.reported) // bounded: a server inventing names only repeats reports
 	}
 	g.reported[key] = value
 	return true
@@ -162,14 +169,10 @@ func quote(s string) string {
 	return string(b)
 }
 
-// safeName makes a server-chosen name printable on one line.
+// safeName makes a server-chosen name printable on one line, with hidden
+// characters and escapes shown rather than acted on.
 func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, clip(s, 128))
+	return strings.ReplaceAll(normalize.Reveal(clip(s, 128)), "\n", "⏎")
 }
 
 func marshalDoc(doc map[string]jsontext.Value) ([]byte, error) {
