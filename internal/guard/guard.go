@@ -158,6 +158,7 @@ type Guard struct {
 	grants   []policy.Grant // allow-for-this-session answers
 	recheck  chan struct{}  // closed when a re-list after list_changed ends
 	reported map[string]string
+	hidden   map[string]bool // withheld prompts and resources: "prompt NAME", "resource URI"
 }
 
 // toolState is what moat knows of one listed tool.
@@ -186,7 +187,7 @@ func New(o Options) *Guard {
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	g := &Guard{o: o, session: "run-" + hex.EncodeToString(b[:]), tools: map[string]*toolState{}, reported: map[string]string{}}
+	g := &Guard{o: o, session: "run-" + hex.EncodeToString(b[:]), tools: map[string]*toolState{}, reported: map[string]string{}, hidden: map[string]bool{}}
 	g.audit = newAuditor(o.Audit)
 	return g
 }
@@ -207,6 +208,8 @@ func (g *Guard) OnClientMessage(ctx context.Context, m *Message, paired *Message
 		g.noteInitialize(m.Params)
 	case "tools/call":
 		return g.call(ctx, m)
+	case "prompts/get", "resources/read":
+		return g.getWithheld(m), nil
 	}
 	return Verdict{}, nil
 }

@@ -101,6 +101,7 @@ func (g *Guard) otherListResult(method string, result []byte) Verdict {
 		if len(fs) > 0 {
 			g.reportPoison(kind, name, fs, g.o.OnPoison == Withhold)
 			if g.o.OnPoison == Withhold {
+				g.hide(kind, it)
 				continue
 			}
 		}
@@ -177,4 +178,45 @@ func safeName(s string) string {
 
 func marshalDoc(doc map[string]jsontext.Value) ([]byte, error) {
 	return jsonv2.Marshal(doc, jsonv2.Deterministic(true))
+}
+
+// hide remembers a withheld prompt (by name) or resource (by URI) so that
+// asking for it directly is refused too.
+func (g *Guard) hide(kind string, raw []byte) {
+	var it struct {
+		Name string `json:"name"`
+		URI  string `json:"uri"`
+	}
+	_ = unmarshal(raw, &it)
+	key := "prompt " + it.Name
+	if kind == "resource" {
+		key = "resource " + it.URI
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.hidden) < maxReported {
+		g.hidden[key] = true
+	}
+}
+
+// getWithheld refuses prompts/get and resources/read of a withheld item.
+func (g *Guard) getWithheld(m *Message) Verdict {
+	var p struct {
+		Name string `json:"name"`
+		URI  string `json:"uri"`
+	}
+	if unmarshal(m.Params, &p) != nil {
+		return Verdict{}
+	}
+	key := "prompt " + p.Name
+	if m.Method == "resources/read" {
+		key = "resource " + p.URI
+	}
+	g.mu.Lock()
+	hidden := g.hidden[key]
+	g.mu.Unlock()
+	if !hidden {
+		return Verdict{}
+	}
+	return Verdict{Action: Drop, Reason: "moat withheld this " + strings.Fields(key)[0] + ": its definition was flagged as unsafe for the model"}
 }
