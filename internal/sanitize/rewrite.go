@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -61,6 +62,15 @@ func match(p []string, want ...string) bool {
 	return true
 }
 
+// decoders are reused: a jsontext.Decoder's state (name sets for the
+// duplicate check) is costly to allocate per message.
+var decoders = sync.Pool{New: func() any { return new(pooledDecoder) }}
+
+type pooledDecoder struct {
+	dec jsontext.Decoder
+	r   bytes.Reader
+}
+
 type edit struct {
 	start, end int
 	value      string
@@ -76,7 +86,15 @@ type frame struct {
 // splices the changed values into a copy of raw. It returns nil when
 // nothing changed, so the caller keeps the exact original bytes.
 func rewrite(raw []byte, sel func([]string) bool, fn func(path, s string) (string, bool)) ([]byte, error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(raw))
+	pd := decoders.Get().(*pooledDecoder)
+	pd.r.Reset(raw)
+	pd.dec.Reset(&pd.r)
+	defer func() {
+		pd.r.Reset(nil)
+		pd.dec.Reset(&pd.r) // drop the reference to raw
+		decoders.Put(pd)
+	}()
+	dec := &pd.dec
 	var (
 		stack []frame
 		path  []string

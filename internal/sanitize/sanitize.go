@@ -125,11 +125,14 @@ func Document(kind Kind, raw []byte, o Options) (Result, error) {
 // screen handles one string.
 func screen(res *Result, o Options, path, s string) (string, bool) {
 	clean := s
-	if t := normalize.Normalize(s); t.HasHidden() {
-		clean = t.Visible
-		res.Hidden++
+	if !plainText(s) {
+		if t := normalize.Normalize(s); t.HasHidden() {
+			clean = t.Visible
+			res.Hidden++
+		}
 	}
 	var injected []finding.Finding
+	secretFound := o.Scanner == nil || clean != s
 	if o.Scanner != nil {
 		loc := o.Location
 		loc.Field = path
@@ -138,6 +141,7 @@ func screen(res *Result, o Options, path, s string) (string, bool) {
 			case f.Category == finding.CatSecret:
 				res.Taint |= policy.TaintReadSecrets
 				res.Findings = append(res.Findings, f)
+				secretFound = true
 			case f.Category == finding.CatHiddenContent:
 				// stripped above; what it smuggled is scanned as text
 			case f.Severity >= o.Threshold:
@@ -145,10 +149,14 @@ func screen(res *Result, o Options, path, s string) (string, bool) {
 			}
 		}
 	}
-	if red, ms := secrets.Redact(clean); len(ms) > 0 {
-		clean = red
-		res.Secrets += len(ms)
-		res.Taint |= policy.TaintReadSecrets
+	// The engine already ran the secrets catalogue over s; redact when it
+	// found one, or when stripping hidden characters may have joined one.
+	if secretFound {
+		if red, ms := secrets.Redact(clean); len(ms) > 0 {
+			clean = red
+			res.Secrets += len(ms)
+			res.Taint |= policy.TaintReadSecrets
+		}
 	}
 	if len(injected) > 0 {
 		res.Findings = append(res.Findings, injected...)
@@ -236,4 +244,16 @@ func ruleList(fs []finding.Finding) string {
 		ids = append(ids[:4], "…")
 	}
 	return strings.Join(ids, ", ")
+}
+
+// plainText reports whether s is printable ASCII (with tab, CR and LF):
+// nothing to strip, so normalization can be skipped.
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
