@@ -110,6 +110,11 @@ func run(f *cmdutil.Factory, o *options) error {
 	if err != nil {
 		return fmt.Errorf("run checks: %w", err)
 	}
+	grants, err := moatGrants(f, o)
+	if err != nil {
+		return err
+	}
+	fs = append(fs, grants...)
 	var lv liveOutcome
 	if o.connect {
 		if lv, err = connectAll(f, o, inv); err != nil {
