@@ -188,6 +188,7 @@ func TestPinsRugPull(t *testing.T) {
 	if status["read"] != state.PinDrifted || status["read"+CandidateSuffix] != state.PinPending || status["write2"] != state.PinPending || status["write"] != state.PinApproved {
 		t.Errorf("pin statuses = %v", status)
 	}
+	h.g.Close() // flush the audit queue
 	var kinds []string
 	for _, e := range h.audit.Events() {
 		if e.Kind == audit.KindPin {
@@ -332,5 +333,25 @@ func TestWithheldPrompt(t *testing.T) {
 	}
 	if v = h.client(t, &Message{Kind: Request, Method: "prompts/get", ID: []byte("3"), Params: []byte(`{"name":"ok"}`)}); v.Action != Forward {
 		t.Errorf("prompts/get of a clean prompt: %+v", v)
+	}
+}
+
+func TestNoPinAudited(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.NoPin = true })
+	h.g.Started(errors.New("policy.yaml: bad"), []string{"policy.yaml"})
+	h.initialize(t, false)
+	h.list(t, tool("read", "Reads."))
+	h.list(t, tool("read", "Reads. Changed."))
+	if got := h.call(t, "read", `{}`); got != "forward" {
+		t.Errorf("with --no-pin a changed tool is still callable: %q", got)
+	}
+	h.g.Close()
+	var got []string
+	for _, e := range h.audit.Events() {
+		got = append(got, e.Kind+":"+e.Action)
+	}
+	joined := strings.Join(got, " ")
+	if !strings.Contains(joined, "pin:disabled") || !strings.Contains(joined, "decision:policy-unavailable") || strings.Contains(joined, "pin:drift") {
+		t.Errorf("audit = %v", got)
 	}
 }
