@@ -111,7 +111,8 @@ func (a *auditor) close() error {
 
 // event fills the fields every record of this guard shares.
 func (g *Guard) event(kind, action string) audit.Event {
-	return audit.Event{Kind: kind, Action: action, Actor: "proxy", Client: g.clientName(),
+	// Stamped now: the record is written later, on the audit goroutine.
+	return audit.Event{Time: g.o.Now(), Kind: kind, Action: action, Actor: "proxy", Client: g.clientName(),
 		Session: g.session, Server: g.o.Server.Name}
 }
 
