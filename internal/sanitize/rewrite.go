@@ -20,6 +20,22 @@ const arrayElem = "#"
 // model-visible text. path holds object member names, with arrayElem for
 // array elements.
 func selector(k Kind) func(path []string) bool {
+	base := baseSelector(k)
+	if k != ToolResult && k != ResourceContents && k != PromptMessages {
+		return base
+	}
+	sampling, elicit := baseSelector(SamplingRequest), baseSelector(ElicitationRequest)
+	return func(p []string) bool {
+		// Protocol 2026-07-28 embeds server-to-client requests in results:
+		// inputRequests.<id>.params is a sampling or elicitation request.
+		if len(p) > 3 && p[0] == "inputRequests" && p[2] == "params" {
+			return sampling(p[3:]) || elicit(p[3:])
+		}
+		return base(p)
+	}
+}
+
+func baseSelector(k Kind) func(path []string) bool {
 	switch k {
 	case ToolResult:
 		return func(p []string) bool {
