@@ -39,9 +39,11 @@ var leadIns = map[string]bool{"please": true, "kindly": true, "now": true, "also
 
 // segmentStart: the phrase opens a sentence, a line or the text (list
 // bullets, quotes, markup and lead-in words such as "please" before it are
-// skipped).
+// skipped). A quoted value after a quoted key ("role": "assistant") is
+// data, not the start of a sentence.
 func segmentStart(_ *Engine, st *state, s, _ int) bool {
 	f := st.f.fold
+	quoted := false
 	for i := s - 1; i >= 0; i-- {
 		c := f[i]
 		if isASCIIWord(c) {
@@ -60,14 +62,33 @@ func segmentStart(_ *Engine, st *state, s, _ int) bool {
 			if st.isBreak(i) {
 				return true
 			}
+		case c == ':' && quoted && jsonKeyBefore(f, i):
+			return false
 		case c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '>' || c == ']' || c == '|':
 			return true
-		case c == '*' || c == '-' || c == '"' || c == '\'' || c == '(' || c == '`' || c == '#' || c == '_' || c == '[':
+		case c == '"':
+			quoted = true
+		case c == '*' || c == '-' || c == '\'' || c == '(' || c == '`' || c == '#' || c == '_' || c == '[':
 		default:
 			return false
 		}
 	}
 	return true
+}
+
+// jsonKeyBefore reports whether the colon at f[i] follows a quoted key
+// (optionally with spaces between).
+func jsonKeyBefore(f []byte, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		switch f[j] {
+		case ' ':
+			continue
+		case '"':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // lineStart: the phrase opens a line or the text.
