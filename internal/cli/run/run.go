@@ -167,6 +167,13 @@ func runChild(ctx context.Context, f *cmdutil.Factory, o *options, args []string
 	case sig := <-sigs:
 		log.Debug("forwarding signal to the server", "signal", sig.String())
 		_ = proc.Signal(sig)
+		// Let the server act on the signal before Stop closes its stdin:
+		// otherwise it may see end of input first and exit 0, and the
+		// signal would not propagate.
+		select {
+		case <-proc.Done():
+		case <-time.After(o.grace):
+		}
 		cancel()
 		err = <-result
 	}
