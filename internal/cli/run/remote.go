@@ -27,6 +27,9 @@ func runRemote(ctx context.Context, f *cmdutil.Factory, o *options, limits proxy
 	if err != nil {
 		return err
 	}
+	if err := addEnvHeaders(hdr, o.headerEnv, f.IO.Getenv); err != nil {
+		return err
+	}
 	up := transport.DialHTTP(transport.HTTPOptions{URL: o.url, Header: hdr, MaxFrame: limits.MaxMessageSize, Logger: log})
 	defer up.Close()
 	client := transport.NewStream(f.IO.In, f.IO.Out, nil, transport.StreamOptions{MaxFrame: limits.MaxMessageSize})
@@ -65,4 +68,26 @@ func parseHeaders(kvs []string) (http.Header, error) {
 		h.Add(k, strings.TrimSpace(v))
 	}
 	return h, nil
+}
+
+// addEnvHeaders adds repeated --header-env NAME=VAR values: the header's
+// value is the environment variable VAR. An unset or empty variable is an
+// error rather than a request sent without its credentials.
+func addEnvHeaders(h http.Header, kvs []string, getenv func(string) string) error {
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" || strings.ContainsAny(k, " \t\r\n:") {
+			return cmdutil.Usagef("--header-env %q: want NAME=ENV_VAR", kv)
+		}
+		val := getenv(v)
+		if val == "" {
+			return cmdutil.Usagef("--header-env %s: environment variable %s is not set", k, v)
+		}
+		if strings.ContainsAny(val, "\r\n") {
+			return cmdutil.Usagef("--header-env %s: the value of %s contains a line break", k, v)
+		}
+		h.Add(k, val)
+	}
+	return nil
 }
