@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
+	"github.com/moat-dev/moat/internal/cli/permstore"
 	"github.com/moat-dev/moat/internal/secrets"
 	"github.com/moat-dev/moat/internal/state"
 )
@@ -32,12 +33,12 @@ func NewListCmd(f *cmdutil.Factory) *cobra.Command {
 			if format != "table" && format != "json" {
 				return cmdutil.Usagef("unknown --format %q: use table or json", format)
 			}
-			e, err := open(f)
+			e, err := permstore.Open(f)
 			if err != nil {
 				return err
 			}
-			defer e.close()
-			pend, err := e.db.PendingApprovals(cmd.Context(), e.now)
+			defer e.Close()
+			pend, err := e.DB.PendingApprovals(cmd.Context(), e.Now)
 			if err != nil {
 				return err
 			}
@@ -52,7 +53,7 @@ func NewListCmd(f *cmdutil.Factory) *cobra.Command {
 				if i > 0 {
 					fmt.Fprintln(f.IO.Out)
 				}
-				writeText(f.IO.Out, a, e.now)
+				writeText(f.IO.Out, a, e.Now)
 			}
 			return nil
 		},
@@ -93,7 +94,7 @@ func writeText(w io.Writer, a state.Approval, now time.Time) {
 	}
 	fmt.Fprintf(w, "  rule:     %s\n", orDash(oneLine(a.Rule)))
 	fmt.Fprintf(w, "  reason:   %s\n", orDash(oneLine(a.Reason)))
-	fmt.Fprintf(w, "  asked:    %s ago; expires in %s (%s)\n", human(now.Sub(a.Created)), human(a.Expires.Sub(now)), a.Expires.UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "  asked:    %s ago; expires in %s (%s)\n", cmdutil.HumanDuration(now.Sub(a.Created)), cmdutil.HumanDuration(a.Expires.Sub(now)), a.Expires.UTC().Format(time.RFC3339))
 	args, _ := shownArgs(a)
 	note := ""
 	if a.ArgsTruncated {

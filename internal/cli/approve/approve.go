@@ -8,6 +8,7 @@ import (
 
 	"github.com/moat-dev/moat/internal/audit"
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
+	"github.com/moat-dev/moat/internal/cli/permstore"
 	"github.com/moat-dev/moat/internal/policy"
 	"github.com/moat-dev/moat/internal/state"
 )
@@ -73,27 +74,27 @@ func runApprove(cmd *cobra.Command, f *cmdutil.Factory, arg string, o approveOpt
 	if err != nil {
 		return err
 	}
-	opts, err := o.options(cmd, actor(f))
+	opts, err := o.options(cmd, cmdutil.Actor(f))
 	if err != nil {
 		return err
 	}
-	if err := requireHuman(f, "moat approve"); err != nil {
+	if err := cmdutil.RequireHuman(f, "moat approve", "grant itself permissions"); err != nil {
 		return err
 	}
-	e, err := open(f)
+	e, err := permstore.Open(f)
 	if err != nil {
 		return err
 	}
-	defer e.close()
-	g, err := e.db.Approve(cmd.Context(), id, opts, e.now)
+	defer e.Close()
+	g, err := e.DB.Approve(cmd.Context(), id, opts, e.Now)
 	if err != nil {
 		auditExpired(e, f, id, err)
 		return decisionError(id, err)
 	}
-	ev := audit.Event{Kind: audit.KindApproval, Action: "approve", Actor: actor(f), Server: g.Server, Tool: g.Tool,
+	ev := audit.Event{Kind: audit.KindApproval, Action: "approve", Actor: cmdutil.Actor(f), Server: g.Server, Tool: g.Tool,
 		Session: g.SessionID, Approval: id, Grant: g.ID, ArgsHash: g.ArgsHash, Reason: o.reason,
 		Details: map[string]any{"scope": scopeName(opts), "any_args": opts.AnyArgs, "expires": g.Expires.UTC().Format(time.RFC3339Nano)}}
-	if err := e.log.Write(ev); err != nil {
+	if err := e.Log.Write(ev); err != nil {
 		return fmt.Errorf("approval %s was granted (%s) but not audited: %w", id, g.ID, err)
 	}
 	fmt.Fprintf(f.IO.Out, "approved %s: %s/%s, %s (grant %s, expires %s)\n", id, oneLine(g.Server), oneLine(g.Tool),
@@ -123,17 +124,17 @@ func describe(g policy.Grant, o state.ApproveOptions) string {
 	case state.ScopeSession:
 		return args + " for the rest of the session"
 	case state.ScopeFor:
-		return args + " for " + human(o.For) + " in any session"
+		return args + " for " + cmdutil.HumanDuration(o.For) + " in any session"
 	}
 	return args + ", once"
 }
 
 // auditExpired records that a decision found the approval expired.
-func auditExpired(e *env, f *cmdutil.Factory, id string, err error) {
+func auditExpired(e *permstore.Env, f *cmdutil.Factory, id string, err error) {
 	if !isExpired(err) {
 		return
 	}
-	_ = e.log.Write(audit.Event{Kind: audit.KindApproval, Action: "expire", Actor: actor(f), Approval: id})
+	_ = e.Log.Write(audit.Event{Kind: audit.KindApproval, Action: "expire", Actor: cmdutil.Actor(f), Approval: id})
 }
 
 // NewDenyCmd returns `moat deny`.
@@ -148,19 +149,19 @@ func NewDenyCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			e, err := open(f)
+			e, err := permstore.Open(f)
 			if err != nil {
 				return err
 			}
-			defer e.close()
-			a, _ := e.db.GetApproval(cmd.Context(), id)
-			if err := e.db.Deny(cmd.Context(), id, actor(f), e.now); err != nil {
+			defer e.Close()
+			a, _ := e.DB.GetApproval(cmd.Context(), id)
+			if err := e.DB.Deny(cmd.Context(), id, cmdutil.Actor(f), e.Now); err != nil {
 				auditExpired(e, f, id, err)
 				return decisionError(id, err)
 			}
-			ev := audit.Event{Kind: audit.KindApproval, Action: "deny", Actor: actor(f), Server: a.Server, Tool: a.Tool,
+			ev := audit.Event{Kind: audit.KindApproval, Action: "deny", Actor: cmdutil.Actor(f), Server: a.Server, Tool: a.Tool,
 				Session: a.SessionID, Approval: id, ArgsHash: a.ArgsHash, Reason: reason}
-			if err := e.log.Write(ev); err != nil {
+			if err := e.Log.Write(ev); err != nil {
 				return fmt.Errorf("approval %s was denied but not audited: %w", id, err)
 			}
 			fmt.Fprintf(f.IO.Out, "denied %s: %s/%s\n", id, oneLine(a.Server), oneLine(a.Tool))

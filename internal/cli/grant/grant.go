@@ -10,6 +10,7 @@ import (
 
 	"github.com/moat-dev/moat/internal/audit"
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
+	"github.com/moat-dev/moat/internal/cli/permstore"
 	"github.com/moat-dev/moat/internal/policy"
 	"github.com/moat-dev/moat/internal/state"
 )
@@ -106,36 +107,36 @@ func runGrant(cmd *cobra.Command, f *cmdutil.Factory, target string, o grantOpts
 	if err := o.validate(); err != nil {
 		return err
 	}
-	if err := requireHuman(f, "moat grant"); err != nil {
+	if err := cmdutil.RequireHuman(f, "moat grant", "grant itself permissions"); err != nil {
 		return err
 	}
-	e, err := open(f)
+	e, err := permstore.Open(f)
 	if err != nil {
 		return err
 	}
-	defer e.close()
-	g := policy.Grant{Server: server, Tool: tool, Where: o.where, SessionID: o.session, Once: o.once, Created: e.now}
+	defer e.Close()
+	g := policy.Grant{Server: server, Tool: tool, Where: o.where, SessionID: o.session, Once: o.once, Created: e.Now}
 	if !o.permanent {
 		d := o.dur
 		if d == 0 {
-			d = e.db.DefaultGrant()
+			d = e.DB.DefaultGrant()
 		}
-		if d > e.db.MaxGrant() {
-			return cmdutil.Usagef("--for %s is longer than the maximum grant of %s; use a shorter duration (or --permanent, which moat scan reports)", d, e.db.MaxGrant())
+		if d > e.DB.MaxGrant() {
+			return cmdutil.Usagef("--for %s is longer than the maximum grant of %s; use a shorter duration (or --permanent, which moat scan reports)", d, e.DB.MaxGrant())
 		}
-		g.Expires = e.now.Add(d)
+		g.Expires = e.Now.Add(d)
 	}
-	g, err = e.db.AddGrant(cmd.Context(), g, state.GrantMeta{CreatedBy: actor(f), Reason: o.reason, Permanent: o.permanent})
+	g, err = e.DB.AddGrant(cmd.Context(), g, state.GrantMeta{CreatedBy: cmdutil.Actor(f), Reason: o.reason, Permanent: o.permanent})
 	if errors.Is(err, state.ErrInvalidInput) || errors.Is(err, state.ErrTooLong) {
 		return cmdutil.Usage(err)
 	}
 	if err != nil {
 		return err
 	}
-	if err := e.log.Write(grantEvent(f, g, "create", o.reason)); err != nil {
+	if err := e.Log.Write(grantEvent(f, g, "create", o.reason)); err != nil {
 		return fmt.Errorf("grant %s was created but not audited: %w", g.ID, err)
 	}
-	return printGrant(f, g, o, e.now)
+	return printGrant(f, g, o, e.Now)
 }
 
 func grantEvent(f *cmdutil.Factory, g policy.Grant, action, reason string) audit.Event {
@@ -148,7 +149,7 @@ func grantEvent(f *cmdutil.Factory, g policy.Grant, action, reason string) audit
 	} else {
 		d["expires"] = g.Expires.UTC().Format(time.RFC3339Nano)
 	}
-	return audit.Event{Kind: audit.KindGrant, Action: action, Actor: actor(f), Server: g.Server, Tool: g.Tool,
+	return audit.Event{Kind: audit.KindGrant, Action: action, Actor: cmdutil.Actor(f), Server: g.Server, Tool: g.Tool,
 		Session: g.SessionID, Grant: g.ID, ArgsHash: g.ArgsHash, Reason: reason, Details: d}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
+	"github.com/moat-dev/moat/internal/cli/permstore"
 	"github.com/moat-dev/moat/internal/state"
 )
 
@@ -80,12 +81,12 @@ func runList(cmd *cobra.Command, f *cmdutil.Factory, lo listOpts) error {
 	if lo.format != "table" && lo.format != "json" {
 		return cmdutil.Usagef("unknown --format %q: use table or json", lo.format)
 	}
-	e, err := open(f)
+	e, err := permstore.Open(f)
 	if err != nil {
 		return err
 	}
-	defer e.close()
-	recs, err := e.db.ListGrants(cmd.Context(), lo.all, e.now)
+	defer e.Close()
+	recs, err := e.DB.ListGrants(cmd.Context(), lo.all, e.Now)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func runList(cmd *cobra.Command, f *cmdutil.Factory, lo listOpts) error {
 		out := make([]grantJSON, 0, len(recs))
 		for _, r := range recs {
 			j := grantJSON{ID: r.ID, Server: r.Server, Tool: r.Tool, Where: r.Where, ArgsHash: r.ArgsHash, SessionID: r.SessionID,
-				Once: r.Once, Created: r.Created, Status: r.Status(e.now), CreatedBy: r.CreatedBy, Reason: r.Reason, ApprovalID: r.ApprovalID}
+				Once: r.Once, Created: r.Created, Status: r.Status(e.Now), CreatedBy: r.CreatedBy, Reason: r.Reason, ApprovalID: r.ApprovalID}
 			if !r.Expires.IsZero() {
 				exp := r.Expires
 				j.Expires = &exp
@@ -116,7 +117,7 @@ func runList(cmd *cobra.Command, f *cmdutil.Factory, lo listOpts) error {
 			tool = "*"
 		}
 		fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%s\t%s\t%s\n", r.ID, printable(r.Server), printable(tool), scope(r),
-			r.Status(e.now), expiry(r.Expires, e.now), printable(clip(r.Reason, 60)))
+			r.Status(e.Now), expiry(r.Expires, e.Now), printable(clip(r.Reason, 60)))
 	}
 	return tw.Flush()
 }
@@ -161,12 +162,12 @@ func runRevoke(cmd *cobra.Command, f *cmdutil.Factory, arg, reason string) error
 	if err != nil {
 		return cmdutil.Usage(err)
 	}
-	e, err := open(f)
+	e, err := permstore.Open(f)
 	if err != nil {
 		return err
 	}
-	defer e.close()
-	err = e.db.RevokeGrant(cmd.Context(), id, e.now)
+	defer e.Close()
+	err = e.DB.RevokeGrant(cmd.Context(), id, e.Now)
 	switch {
 	case errors.Is(err, state.ErrNotFound):
 		return cmdutil.Usagef("no grant %s: see 'moat grants --all'", id)
@@ -175,11 +176,11 @@ func runRevoke(cmd *cobra.Command, f *cmdutil.Factory, arg, reason string) error
 	case err != nil:
 		return err
 	}
-	r, err := e.db.GetGrant(cmd.Context(), id)
+	r, err := e.DB.GetGrant(cmd.Context(), id)
 	if err != nil {
 		return err
 	}
-	if err := e.log.Write(grantEvent(f, r.Grant, "revoke", reason)); err != nil {
+	if err := e.Log.Write(grantEvent(f, r.Grant, "revoke", reason)); err != nil {
 		return fmt.Errorf("grant %s was revoked but not audited: %w", id, err)
 	}
 	fmt.Fprintf(f.IO.Out, "revoked %s\n", id)

@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/moat-dev/moat/internal/audit"
-	approvecmd "github.com/moat-dev/moat/internal/cli/approve"
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
 	"github.com/moat-dev/moat/internal/guard"
 	"github.com/moat-dev/moat/internal/normalize"
@@ -291,16 +290,6 @@ func (e *env) audit(action, id, tool string) error {
 	return errorsJoin(werr, sink.Close())
 }
 
-// requireHuman refuses to accept definitions without a terminal: an agent
-// with a shell tool could otherwise approve a rug pull it is part of. Like
-// moat approve, it is a speed bump (a pty can be faked), and scripts can set
-// MOAT_ALLOW_NONINTERACTIVE_GRANTS=1.
-func requireHuman(f *cmdutil.Factory, what string) error {
-	if f.IO.IsStdinTTY() || f.IO.Getenv(approvecmd.NonInteractiveEnv) == "1" {
-		return nil
-	}
-	return cmdutil.Usagef("%s must be run from an interactive terminal, so that an AI agent cannot approve tool definitions itself; for scripts set %s=1", what, approvecmd.NonInteractiveEnv)
-}
 
 func errorsJoin(a, b error) error {
 	if a != nil {
