@@ -200,7 +200,7 @@ func diff(e *env, name string) error {
 }
 
 func approve(e *env, target string) error {
-	if err := requireHuman(e.f, "moat pins approve"); err != nil {
+	if err := cmdutil.RequireHuman(e.f, "moat pins approve", "approve tool definitions itself"); err != nil {
 		return err
 	}
 	name, tool, _ := strings.Cut(target, "/")
@@ -256,7 +256,7 @@ func (e *env) approveOne(id string, v toolView) (bool, error) {
 }
 
 func reset(e *env, name string) error {
-	if err := requireHuman(e.f, "moat pins reset"); err != nil {
+	if err := cmdutil.RequireHuman(e.f, "moat pins reset", "approve tool definitions itself"); err != nil {
 		return err
 	}
 	ids, err := e.servers(name)
@@ -289,7 +289,6 @@ func (e *env) audit(action, id, tool string) error {
 		Server: guard.IdentityName(id), Tool: tool, Details: map[string]any{"identity": id}})
 	return errorsJoin(werr, sink.Close())
 }
-
 
 func errorsJoin(a, b error) error {
 	if a != nil {
