@@ -1,7 +1,6 @@
 package guard
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,9 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/moat-dev/moat/internal/normalize"
 	"github.com/moat-dev/moat/internal/policy"
-	"github.com/moat-dev/moat/internal/secrets"
 	"github.com/moat-dev/moat/internal/state"
 )
 
@@ -22,9 +19,6 @@ const (
 	choiceHour    = "allow for 1 hour"
 	choiceDeny    = "deny"
 )
-
-// maxShownArgs caps the arguments shown to a human.
-const maxShownArgs = 4000
 
 // ask asks the user about a call: through the client (elicitation) when it
 // can be asked, else by recording a pending approval. No answer in time,
@@ -113,7 +107,7 @@ func elicitParams(req policy.Request, d policy.Decision) map[string]any {
 		fmt.Fprintf(&b, "\npolicy rule %s asks: %s", d.RuleID, clip(d.Reason, 500))
 	}
 	b.WriteString("\narguments:\n")
-	b.WriteString(ShowArgs(req.Arguments))
+	b.WriteString(policy.ShowArgs(req.Arguments))
 	b.WriteString("\n(a session or one-hour answer covers only these exact arguments)")
 	return map[string]any{
 		"message": b.String(),
@@ -135,22 +129,6 @@ func clientLabel(c string) string {
 		return "the agent"
 	}
 	return "the agent (" + c + ")"
-}
-
-// ShowArgs pretty-prints arguments for a human: indented, secrets
-// redacted, hidden characters revealed, capped.
-func ShowArgs(raw json.RawMessage) string {
-	var buf bytes.Buffer
-	if json.Indent(&buf, raw, "", "  ") != nil {
-		buf.Reset()
-		buf.Write(raw)
-	}
-	s, _ := secrets.Redact(buf.String())
-	s = normalize.Reveal(s)
-	if len(s) > maxShownArgs {
-		s = s[:maxShownArgs] + fmt.Sprintf("… (%d bytes in all)", len(raw))
-	}
-	return s
 }
 
 // pending records an approval for a client that cannot be asked and tells

@@ -1,8 +1,6 @@
 package hookcmd
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -11,11 +9,7 @@ import (
 	"github.com/moat-dev/moat/internal/hook"
 	"github.com/moat-dev/moat/internal/normalize"
 	"github.com/moat-dev/moat/internal/policy"
-	"github.com/moat-dev/moat/internal/secrets"
 )
-
-// maxShownArgs caps the arguments shown in a reason.
-const maxShownArgs = 2000
 
 // outcome is what handling one event decided, for the reply and the audit.
 type outcome struct {
@@ -74,24 +68,8 @@ func callReason(ev hook.Event, d policy.Decision) string {
 		b.WriteString(d.Reason)
 	}
 	b.WriteString("\narguments: ")
-	b.WriteString(ShowArgs(ev.Input))
+	b.WriteString(policy.ShowArgs(ev.Input))
 	return b.String()
-}
-
-// ShowArgs pretty-prints arguments for a human: indented, secrets
-// redacted, hidden characters revealed, capped.
-func ShowArgs(raw json.RawMessage) string {
-	var buf bytes.Buffer
-	if json.Indent(&buf, raw, "", "  ") != nil {
-		buf.Reset()
-		buf.Write(raw)
-	}
-	s, _ := secrets.Redact(buf.String())
-	s = normalize.Reveal(s)
-	if len(s) > maxShownArgs {
-		s = s[:maxShownArgs] + fmt.Sprintf("… (%d bytes in all)", len(raw))
-	}
-	return s
 }
 
 // postTool screens a tool's response.
