@@ -15,6 +15,7 @@ build:
 demo: build
 	@[ -f $(E2E_DIR)/node_modules/@modelcontextprotocol/server-everything/package.json ] || \
 	  npm ci --prefix $(E2E_DIR) --no-audit --no-fund --loglevel=error
+	@$(GO) build -o /dev/null ./examples/demo/servers/evil  # warm the build cache: the demo starts it with go run
 	@out=$$(./bin/moat scan --fail-on none) || exit $$?; printf '%s\n' "$$out"; \
 	if printf '%s\n' "$$out" | grep -q '^0 servers in'; then \
 	  echo; echo "== No MCP server is configured on this machine: running the bundled live demo"; \
