@@ -14,6 +14,10 @@ const [moat, ...server] = process.argv.slice(2);
 const transport = new StdioClientTransport({
   command: moat,
   args: ["run", "--name", "everything", "--", ...server],
+  // The SDK passes only a whitelisted environment by default; moat must see
+  // the test's MOAT_STATE_DIR / MOAT_CONFIG_DIR so it never writes to the
+  // real home.
+  env: { ...process.env },
   stderr: "inherit",
 });
 const client = new Client(
