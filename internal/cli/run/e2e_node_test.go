@@ -45,6 +45,10 @@ func TestTypeScriptClientWithEverythingServer(t *testing.T) {
 	node, dir := nodeDeps(t)
 	cmd := exec.Command(node, filepath.Join(dir, "client.mjs"), bin.moat, node, pkgEntry(dir, "server-everything"), "stdio")
 	cmd.Dir = dir
+	// A state of its own: server-everything lists some tools only to clients
+	// that declare sampling or elicitation, so pins made by another test's
+	// client would (rightly) withhold them here as new tools.
+	cmd.Env = append(os.Environ(), "MOAT_STATE_DIR="+t.TempDir())
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
