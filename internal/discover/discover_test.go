@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moat-dev/moat/internal/testutil"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/moat-dev/moat/internal/inventory"
@@ -56,23 +58,7 @@ func toGolden(inv Inventory) golden {
 
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, d)
-	}
+	testutil.Golden(t, filepath.Join("testdata", name), string(got), *update)
 }
 
 // TestFixtureHomes discovers every fixture home with its OS layout and

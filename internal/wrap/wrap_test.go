@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moat-dev/moat/internal/testutil"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/pelletier/go-toml/v2"
 )
@@ -36,19 +38,7 @@ func inputs(t *testing.T) []string {
 
 func golden(t *testing.T, p, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if d := cmp.Diff(string(want), got); d != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", p, d)
-	}
+	testutil.Golden(t, p, got, *update)
 }
 
 func summary(r Result) string {

@@ -3,12 +3,11 @@ package inspect_test
 import (
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/moat-dev/moat/internal/testutil"
 
 	"github.com/moat-dev/moat/internal/cli"
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
@@ -113,22 +112,7 @@ func TestInspect(t *testing.T) {
 
 func checkGolden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if d := cmp.Diff(string(want), got); d != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, d)
-	}
+	testutil.Golden(t, path, got, *update)
 }
 
 // TestColorOnTerminal: the table is coloured only when stdout is a terminal.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moat-dev/moat/internal/testutil"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/moat-dev/moat/internal/cli"
@@ -78,20 +80,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if d := cmp.Diff(string(want), got); d != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, d)
-	}
+	testutil.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 func TestWrapUnwrapHome(t *testing.T) {
