@@ -3,15 +3,12 @@ package secrets
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"testing"
 )
 
-var updateGen = flag.Bool("update-gen", false, "rewrite rules.gen.json from rules.yaml")
-
 // TestGeneratedCatalogue keeps rules.gen.json — what the binary loads — in
-// sync with rules.yaml. Run with -update-gen (or -update) after editing it.
+// sync with rules.yaml. Run with -update after editing it.
 func TestGeneratedCatalogue(t *testing.T) {
 	f, err := decodeCatalogue(defaultCatalogue)
 	if err != nil {
@@ -22,18 +19,13 @@ func TestGeneratedCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = append(want, '\n')
-	if *updateGen || updateFlagSet() {
+	if *update {
 		if err := os.WriteFile("rules.gen.json", want, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
 	if !bytes.Equal(want, generatedCatalogue) {
-		t.Fatal("rules.gen.json is out of date: run go test ./internal/secrets -run TestGeneratedCatalogue -update-gen")
+		t.Fatal("rules.gen.json is out of date: run go test ./internal/secrets -run TestGeneratedCatalogue -update")
 	}
-}
-
-func updateFlagSet() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
 }
