@@ -8,8 +8,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -59,11 +61,41 @@ func main() {
 		return text("after junk"), nil, nil
 	})
 	mcp.AddTool(s, &mcp.Tool{Name: "closestdin", Description: "Close stdin and answer after a moment."}, func(_ context.Context, _ *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
-		os.Stdin.Close()
+		stdin.Close()
 		return text("stdin closed"), nil, nil
 	})
-	if err := s.Run(context.Background(), &mcp.StdioTransport{}); err != nil {
+	if err := s.Run(context.Background(), &mcp.IOTransport{Reader: stdin, Writer: stdout{}}); err != nil {
 		fmt.Fprintln(os.Stderr, "fault:", err)
 		os.Exit(1)
 	}
 }
+
+// gatedStdin makes closing stdin deterministic: a read already blocked on
+// fd 0 when the closestdin tool closes it can still return the next request,
+// so everything read after the close is reported as end of input instead.
+type gatedStdin struct{ closed atomic.Bool }
+
+var stdin = &gatedStdin{}
+
+func (g *gatedStdin) Read(p []byte) (int, error) {
+	if g.closed.Load() {
+		return 0, io.EOF
+	}
+	n, err := os.Stdin.Read(p)
+	if g.closed.Load() {
+		return 0, io.EOF
+	}
+	return n, err
+}
+
+func (g *gatedStdin) Close() error {
+	g.closed.Store(true)
+	return os.Stdin.Close()
+}
+
+// stdout is os.Stdout without Close: the server keeps answering after its
+// input ends.
+type stdout struct{}
+
+func (stdout) Write(p []byte) (int, error) { return os.Stdout.Write(p) }
+func (stdout) Close() error                { return nil }
