@@ -186,6 +186,17 @@ func (fw *follower) drain() error {
 		if json.Unmarshal(line, &e) != nil || e.Seq <= fw.after {
 			continue
 		}
+		if e.Seq > fw.after+1 {
+			// A gap: the writer rotated the file we were about to open
+			// between our catch-up and our open; the missing records are
+			// in a rotated file now.
+			if err := fw.catchUp(); err != nil {
+				return err
+			}
+			if e.Seq <= fw.after {
+				continue
+			}
+		}
 		fw.after = e.Seq
 		if err := fw.p.print(auditlog.Record{Event: e, Raw: line}); err != nil {
 			return err
