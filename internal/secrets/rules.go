@@ -3,13 +3,13 @@ package secrets
 import (
 	"bytes"
 	_ "embed" // the default catalogue
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -52,16 +52,19 @@ type ruleSchema struct {
 	Gate     string   `yaml:"gate"`
 	Extend   string   `yaml:"extend"`
 	Validate []string `yaml:"validate"`
-	Examples struct {
-		Match   []string `yaml:"match"`
-		NoMatch []string `yaml:"nomatch"`
-	} `yaml:"examples"`
+	Examples exampleSchema `yaml:"examples"`
+}
+
+type exampleSchema struct {
+	Match   []string `yaml:"match"`
+	NoMatch []string `yaml:"nomatch"`
 }
 
 // rule is the compiled, validated runtime form of one catalogue entry.
 type rule struct {
 	info     RuleInfo
-	re       *regexp.Regexp // anchored at the keyword
+	src      string         // the regex as written in the catalogue
+	re       *regexp.Regexp // anchored at the keyword; nil until compiled
 	valueGrp int            // submatch index of the secret value; 0 = whole match
 	window   int
 	embedded bool
@@ -74,6 +77,9 @@ type rule struct {
 type ruleSet struct {
 	rules []rule
 	pf    prefilter
+	// lazy, when set, compiles rule regexes on first use (the embedded
+	// catalogue); nil means every regex is compiled already.
+	lazy []lazyRegex
 }
 
 // compile decodes a catalogue strictly (unknown fields and duplicate keys
@@ -104,28 +110,66 @@ func decodeCatalogue(data []byte) (fileSchema, error) {
 	return f, nil
 }
 
-// generatedCatalogue is rules.yaml in the form the binary loads, so that no
-// process parses YAML at start-up (kept in sync by TestGeneratedCatalogue).
-//
-//go:embed rules.gen.json
-var generatedCatalogue []byte
-
-// compileGenerated compiles the generated JSON form of the catalogue.
-func compileGenerated(data []byte) (*ruleSet, error) {
-	var f fileSchema
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("decode rules.gen.json: %w (run go test ./internal/secrets -run TestGeneratedCatalogue -update)", err)
+// compileGenerated builds the default rule set from the generated Go form
+// of rules.yaml (rules_gen.go, kept in sync by TestGeneratedCatalogue): the
+// catalogue and its prefilter tables are static data in the binary, so a
+// process decodes no YAML or JSON and builds no tables at start-up, and a
+// rule's regex is compiled only when its keyword first occurs in a scan.
+func compileGenerated(f fileSchema, pf prefilter) (*ruleSet, error) {
+	if err := checkCatalogue(f); err != nil {
+		return nil, err
 	}
-	return compileSchema(f)
+	set := &ruleSet{rules: make([]rule, 0, len(f.Rules)), pf: pf, lazy: make([]lazyRegex, len(f.Rules))}
+	for i := range f.Rules {
+		r, err := translateMeta(&f.Rules[i])
+		if err != nil {
+			return nil, fmt.Errorf("secret rule %d (%q): %w", i, f.Rules[i].ID, err)
+		}
+		set.rules = append(set.rules, r)
+	}
+	for _, kw := range pf.kws {
+		for _, ri := range kw.rules {
+			if ri < 0 || ri >= len(set.rules) {
+				return nil, errors.New("generated prefilter does not match the catalogue: run go test ./internal/secrets -run TestGeneratedCatalogue -update")
+			}
+		}
+	}
+	return set, nil
+}
+
+func checkCatalogue(f fileSchema) error {
+	if f.Version != 1 {
+		return fmt.Errorf("secret rule catalogue version %d is not supported: use version: 1", f.Version)
+	}
+	if len(f.Rules) == 0 || len(f.Rules) > maxRules {
+		return fmt.Errorf("secret rule catalogue has %d rules: want 1..%d", len(f.Rules), maxRules)
+	}
+	return nil
+}
+
+// lazyRegex compiles one rule's regex on first use.
+type lazyRegex struct {
+	once sync.Once
+	err  error
+}
+
+// prepare compiles rule ri's regex if the set compiles lazily. The
+// embedded catalogue is proven by tests, so a failure is a build defect.
+func (set *ruleSet) prepare(ri int) {
+	if set.lazy == nil {
+		return
+	}
+	l := &set.lazy[ri]
+	l.once.Do(func() { l.err = set.rules[ri].compileRegex() })
+	if l.err != nil {
+		panic(fmt.Sprintf("secrets: embedded catalogue: secret rule %q: %v", set.rules[ri].info.ID, l.err))
+	}
 }
 
 // compileSchema validates and compiles a decoded catalogue.
 func compileSchema(f fileSchema) (*ruleSet, error) {
-	if f.Version != 1 {
-		return nil, fmt.Errorf("secret rule catalogue version %d is not supported: use version: 1", f.Version)
-	}
-	if len(f.Rules) == 0 || len(f.Rules) > maxRules {
-		return nil, fmt.Errorf("secret rule catalogue has %d rules: want 1..%d", len(f.Rules), maxRules)
+	if err := checkCatalogue(f); err != nil {
+		return nil, err
 	}
 	set := &ruleSet{rules: make([]rule, 0, len(f.Rules))}
 	seen := map[string]bool{}
@@ -150,6 +194,16 @@ func compileSchema(f fileSchema) (*ruleSet, error) {
 
 // translate validates one schema entry and compiles it.
 func translate(s *ruleSchema) (rule, error) {
+	r, err := translateMeta(s)
+	if err != nil {
+		return r, err
+	}
+	return r, r.compileRegex()
+}
+
+// translateMeta validates one schema entry and compiles everything but its
+// regex (see compileRegex).
+func translateMeta(s *ruleSchema) (rule, error) {
 	var r rule
 	if !strings.HasPrefix(s.ID, "secret-") || strings.ToLower(s.ID) != s.ID || strings.ContainsAny(s.ID, " \t[]") {
 		return r, errors.New("id must be lower-case, start with \"secret-\" and contain no spaces or brackets")
@@ -168,24 +222,13 @@ func translate(s *ruleSchema) (rule, error) {
 	if err != nil {
 		return r, err
 	}
-	re, err := regexp.Compile(`^(?:` + s.Regex + `)`)
-	if err != nil {
-		return r, fmt.Errorf("regex: %w", err)
-	}
-	if idx := re.SubexpIndex("secret"); idx > 0 {
-		r.valueGrp = idx
-	}
+	r.src = s.Regex
 	r.window = s.Window
 	if r.window == 0 {
 		r.window = defaultWindow
 	}
 	if r.window < 16 || r.window > maxWindow {
 		return r, fmt.Errorf("window %d: must be 16..%d bytes", r.window, maxWindow)
-	}
-	// A bounded regex never needs more text than its longest match; a
-	// smaller window keeps the backtracker's per-call set-up small.
-	if n, ok := maxMatchLen(re); ok && n < r.window {
-		r.window = max(n, 1)
 	}
 	if r.gate, err = lookupGate(s.Gate); err != nil {
 		return r, err
@@ -200,13 +243,32 @@ func translate(s *ruleSchema) (rule, error) {
 		}
 		r.checks = append(r.checks, fn)
 	}
-	r.re, r.embedded = re, s.Embedded
+	r.embedded = s.Embedded
 	r.info = RuleInfo{
 		ID: s.ID, Category: s.Category, Severity: sev,
 		Description: strings.TrimSpace(s.Description), Keywords: kws,
 		Examples: Examples{Match: s.Examples.Match, NoMatch: s.Examples.NoMatch},
 	}
 	return r, nil
+}
+
+// compileRegex compiles the rule's regex anchored at the keyword and
+// narrows its window to the longest match.
+func (r *rule) compileRegex() error {
+	re, err := regexp.Compile(`^(?:` + r.src + `)`)
+	if err != nil {
+		return fmt.Errorf("regex: %w", err)
+	}
+	if idx := re.SubexpIndex("secret"); idx > 0 {
+		r.valueGrp = idx
+	}
+	// A bounded regex never needs more text than its longest match; a
+	// smaller window keeps the backtracker's per-call set-up small.
+	if n, ok := maxMatchLen(re); ok && n < r.window {
+		r.window = max(n, 1)
+	}
+	r.re = re
+	return nil
 }
 
 func checkKeywords(in []string) ([]string, error) {

@@ -51,6 +51,7 @@ func (st *scanState) keyword(pos int, kw *pfKeyword) {
 				continue
 			}
 		}
+		st.set.prepare(ri)
 		if c, end, ok := r.apply(st.text, pos); ok {
 			c.rule = ri
 			st.cands = append(st.cands, c)

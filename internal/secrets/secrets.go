@@ -48,7 +48,7 @@ type Examples struct {
 // failing to compile it is a build defect: fail loudly rather than scan with
 // no rules.
 var defaultSet = sync.OnceValue(func() *ruleSet {
-	set, err := compileGenerated(generatedCatalogue)
+	set, err := compileGenerated(genCatalogue, genPrefilter)
 	if err != nil {
 		panic(fmt.Sprintf("secrets: embedded catalogue: %v", err))
 	}
