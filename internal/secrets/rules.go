@@ -49,9 +49,9 @@ type ruleSchema struct {
 	Embedded bool `yaml:"embedded"`
 	// Gate is a cheap Go check at the keyword that must pass before the
 	// regex runs: assignment, userinfo, jwt or aws-pair (see gate.go).
-	Gate     string   `yaml:"gate"`
-	Extend   string   `yaml:"extend"`
-	Validate []string `yaml:"validate"`
+	Gate     string        `yaml:"gate"`
+	Extend   string        `yaml:"extend"`
+	Validate []string      `yaml:"validate"`
 	Examples exampleSchema `yaml:"examples"`
 }
 
