@@ -48,6 +48,15 @@ type Options struct {
 	Redactor Redactor
 	// Now stamps events that have no time. Nil means time.Now.
 	Now func() time.Time
+	// Sync says when records are fsynced (default SyncInterval).
+	Sync SyncMode
+	// SyncInterval bounds how long a record stays unsynced in interval
+	// mode (default DefaultSyncInterval); SyncBatch unsynced records are
+	// synced at once (default DefaultSyncBatch).
+	SyncInterval time.Duration
+	SyncBatch    int
+	// After is the flusher's timer (default time.After); for tests.
+	After func(time.Duration) <-chan time.Time
 }
 
 // JSONL appends hash-chained records to <Dir>/audit.jsonl. It is safe for
@@ -62,6 +71,10 @@ type JSONL struct {
 	lastSeq  int64
 	lastHash string
 	valid    bool
+	head     *os.File // audit.head, kept open and rewritten in place
+	closing  bool
+	gc       groupCommit
+	fsync    func(*os.File) error // (*os.File).Sync; tests inject failures
 }
 
 // Dir returns the audit directory inside moat's state directory.
@@ -78,6 +91,20 @@ func Open(opts Options) (*JSONL, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	mode, err := ParseSync(string(opts.Sync))
+	if err != nil {
+		return nil, err
+	}
+	opts.Sync = mode
+	if opts.SyncInterval <= 0 {
+		opts.SyncInterval = DefaultSyncInterval
+	}
+	if opts.SyncBatch <= 0 {
+		opts.SyncBatch = DefaultSyncBatch
+	}
+	if opts.After == nil {
+		opts.After = time.After
+	}
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create audit directory: %w", err)
 	}
@@ -85,17 +112,28 @@ func Open(opts Options) (*JSONL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open audit lock: %w", err)
 	}
-	return &JSONL{opts: opts, lock: lock}, nil
+	return &JSONL{opts: opts, lock: lock, gc: groupCommit{synced: make(chan struct{})},
+		fsync: (*os.File).Sync}, nil
 }
 
-// Close releases the files.
+// Close fsyncs what is unsynced and releases the files. It returns a failed
+// fsync's error, even one met earlier by the flusher.
 func (s *JSONL) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var errs []error
+	if s.closing {
+		return nil
+	}
+	s.closing = true
+	s.stopFlusher()
+	errs := []error{s.syncLocked()}
 	if s.f != nil {
 		errs = append(errs, s.f.Close())
 		s.f = nil
+	}
+	if s.head != nil {
+		errs = append(errs, s.head.Close())
+		s.head = nil
 	}
 	if s.lock != nil {
 		errs = append(errs, s.lock.Close())
@@ -106,21 +144,29 @@ func (s *JSONL) Close() error {
 
 // Write appends e as the next record: it takes the cross-process lock, finds
 // the chain tip (rotating first if the file is full), writes the line in one
-// append, fsyncs, and records the new tip in the head file.
+// append (in the file when Write returns), fsyncs it or hands it to the
+// flusher (see SyncMode), and records the new tip in the head file.
 func (s *JSONL) Write(e Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.lock == nil {
+	if s.closing {
+		return errors.New("audit: write after close")
+	}
+	if err := s.waitForRoom(); err != nil {
+		return err
+	}
+	if s.closing {
 		return errors.New("audit: write after close")
 	}
 	if err := lockFile(s.lock); err != nil {
 		return err
 	}
 	defer func() { _ = unlockFile(s.lock) }()
-	if err := s.openActive(); err != nil {
+	st, err := s.openActive()
+	if err != nil {
 		return err
 	}
-	if err := s.loadTip(); err != nil {
+	if err := s.loadTip(st); err != nil {
 		return err
 	}
 	if s.lastSeq == 0 {
@@ -180,7 +226,8 @@ func (s *JSONL) writeStart() error {
 	return s.append(line)
 }
 
-// append writes one line with a single write call, fsyncs and moves the tip.
+// append writes one line with a single write call, has it synced and moves
+// the tip.
 func (s *JSONL) append(line []byte) error {
 	buf := make([]byte, 0, len(line)+1)
 	buf = append(append(buf, line...), '\n')
@@ -188,9 +235,8 @@ func (s *JSONL) append(line []byte) error {
 		s.valid = false
 		return fmt.Errorf("append audit record: %w", err)
 	}
-	if err := s.f.Sync(); err != nil {
-		s.valid = false
-		return fmt.Errorf("sync audit log: %w", err)
+	if err := s.written(); err != nil {
+		return err
 	}
 	s.size += int64(len(buf))
 	s.lastSeq++
@@ -199,34 +245,49 @@ func (s *JSONL) append(line []byte) error {
 	return nil
 }
 
-// openActive (re)opens the active file if another process rotated it.
-func (s *JSONL) openActive() error {
+// openActive (re)opens the active file if another process rotated it, and
+// returns the open file's status.
+func (s *JSONL) openActive() (os.FileInfo, error) {
 	path := filepath.Join(s.opts.Dir, ActiveName)
 	if s.f != nil {
 		cur, err1 := os.Stat(path)
 		mine, err2 := s.f.Stat()
 		if err1 == nil && err2 == nil && os.SameFile(cur, mine) {
-			return nil
+			return mine, nil
+		}
+		// Another process rotated it: our unsynced records are in the old
+		// file (the inode this descriptor still names); sync them first.
+		if err := s.syncLocked(); err != nil {
+			return nil, err
 		}
 		_ = s.f.Close()
 		s.f, s.valid = nil, false
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("open audit log: %w", err)
+		return nil, fmt.Errorf("open audit log: %w", err)
 	}
 	s.f = f
-	return nil
+	// The head file is reopened with the log, so that a replaced head
+	// file is picked up.
+	if s.head != nil {
+		_ = s.head.Close()
+		s.head = nil
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("stat audit log: %w", err)
+	}
+	if st.Size() == 0 { // possibly created just now: make its name durable
+		_ = syncDir(s.opts.Dir)
+	}
+	return st, nil
 }
 
 // loadTip finds the last record's seq and hash, from the cache when no other
-// process appended since, else from the end of the file (or, for an empty
-// file, from the newest rotated file).
-func (s *JSONL) loadTip() error {
-	st, err := s.f.Stat()
-	if err != nil {
-		return fmt.Errorf("stat audit log: %w", err)
-	}
+// process appended since (st is the active file's status), else from the
+// end of the file (or, for an empty file, from the newest rotated file).
+func (s *JSONL) loadTip(st os.FileInfo) error {
 	if s.valid && st.Size() == s.size {
 		return nil
 	}
@@ -313,13 +374,17 @@ func (s *JSONL) rotate() error {
 		// "~" sorts after ".", so same-instant rotations stay in order.
 		dst = filepath.Join(s.opts.Dir, fmt.Sprintf("%s~%03d.jsonl", name, i))
 	}
+	// Every record of the old file is on disk before it is renamed.
+	if err := s.syncLocked(); err != nil {
+		return err
+	}
 	if err := os.Rename(filepath.Join(s.opts.Dir, ActiveName), dst); err != nil {
 		return fmt.Errorf("rotate audit log: %w", err)
 	}
 	seq, hash := s.lastSeq, s.lastHash
 	_ = s.f.Close()
 	s.f = nil
-	if err := s.openActive(); err != nil {
+	if _, err := s.openActive(); err != nil {
 		return err
 	}
 	s.size, s.lastSeq, s.lastHash, s.valid = 0, seq, hash, true
@@ -330,12 +395,16 @@ func (s *JSONL) rotate() error {
 // (fixed width, no fsync: after a crash the head may lag the log, which
 // Verify reports as unanchored records, never as tampering).
 func (s *JSONL) writeHead() {
-	f, err := os.OpenFile(filepath.Join(s.opts.Dir, headName), os.O_WRONLY|os.O_CREATE, 0o600)
-	if err != nil {
-		return
+	if s.head == nil {
+		f, err := os.OpenFile(filepath.Join(s.opts.Dir, headName), os.O_WRONLY|os.O_CREATE, 0o600)
+		if err != nil {
+			return
+		}
+		s.head = f
 	}
-	defer f.Close()
-	_, _ = fmt.Fprintf(f, "%020d %s\n", s.lastSeq, s.lastHash)
+	var b [96]byte
+	line := fmt.Appendf(b[:0], "%020d %s\n", s.lastSeq, s.lastHash)
+	_, _ = s.head.WriteAt(line, 0)
 }
 
 // Files returns the audit files of dir in chain order: rotated files by
