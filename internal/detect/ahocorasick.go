@@ -54,15 +54,20 @@ func buildAutomaton(patterns []string, wide bool) *automaton {
 	}
 	a.nclass++ // include class 0
 	a.buildTrie(patterns)
-	n := len(a.first)
 	a.linkFailures()
+	a.allocTables(wide)
+	return a
+}
+
+// allocTables allocates the (lazily filled) transition table.
+func (a *automaton) allocTables(wide bool) {
+	n := len(a.first)
 	a.done = make([]atomic.Uint32, (n+31)/32)
 	if n < 1<<15 && !wide {
 		a.d16 = make([]uint16, n*a.nclass)
 	} else {
 		a.d32 = make([]uint32, n*a.nclass)
 	}
-	return a
 }
 
 // linkFailures computes failure links breadth-first and merges each state's

@@ -15,6 +15,11 @@ func TestGeneratedCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cat, err := compileCatalogue(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Compiled = cat.encodeCompiled()
 	want, err := json.Marshal(src)
 	if err != nil {
 		t.Fatal(err)

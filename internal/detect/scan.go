@@ -222,7 +222,7 @@ func anyHits(st *state, terms []int32) bool {
 // the anchor, no "unless" phrase nearby, the regex and the features.
 func (e *Engine) matchRule(st *state, r *Rule) (int, int, bool) {
 	if len(r.groups) == 0 {
-		loc := r.re.FindIndex(st.f.fold)
+		loc := r.regex().FindIndex(st.f.fold)
 		if loc == nil || !e.features(st, r, loc[0], loc[1]) {
 			return 0, 0, false
 		}
@@ -238,7 +238,7 @@ func (e *Engine) matchRule(st *state, r *Rule) (int, int, bool) {
 			if !ok || e.nearAny(st, r.unless, s-40, end+40) || (r.sentence && crossesSentence(st, s, end)) {
 				continue
 			}
-			if r.re != nil && !r.re.Match(st.f.fold[max(0, s-r.window):min(len(st.f.fold), end+r.window)]) {
+			if r.reSrc != "" && !r.regex().Match(st.f.fold[max(0, s-r.window):min(len(st.f.fold), end+r.window)]) {
 				continue
 			}
 			if !e.features(st, r, s, end) {
