@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -57,7 +59,10 @@ func decodeArgs(raw []byte) (*value, error) {
 	if len(raw) > MaxArgsBytes {
 		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrArgs, len(raw), MaxArgsBytes)
 	}
-	dec := jsontext.NewDecoder(bytes.NewBuffer(raw), jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false))
+	dec := decoders.Get().(*jsontext.Decoder)
+	defer putDecoder(dec)
+	// A bytes.Buffer is read in place, without copying.
+	dec.Reset(bytes.NewBuffer(raw), jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false))
 	nodes := 0
 	v, err := readValue(dec, 0, &nodes)
 	if err != nil {
@@ -75,6 +80,18 @@ func decodeArgs(raw []byte) (*value, error) {
 	return v, nil
 }
 
+// decoders are reused: a fresh jsontext.Decoder per call was a large
+// share of a call's allocations.
+var decoders = sync.Pool{New: func() any { return new(jsontext.Decoder) }}
+
+// noInput replaces the caller's bytes in a pooled decoder (never read).
+var noInput = bytes.NewReader(nil)
+
+func putDecoder(dec *jsontext.Decoder) {
+	dec.Reset(noInput) // drops the reference to the arguments
+	decoders.Put(dec)
+}
+
 func readValue(dec *jsontext.Decoder, depth int, nodes *int) (*value, error) {
 	*nodes++
 	if *nodes > MaxArgsNodes {
@@ -90,6 +107,18 @@ func readValue(dec *jsontext.Decoder, depth int, nodes *int) (*value, error) {
 			return nil, argsErr(err)
 		}
 		return &value{kind: kNumber, str: string(raw)}, nil
+	case '"':
+		// ReadValue validates the string as ReadToken would (UTF-8,
+		// escapes); unquoting it here avoids the token's slower copy.
+		raw, err := dec.ReadValue()
+		if err != nil {
+			return nil, argsErr(err)
+		}
+		str, err := unquote(raw)
+		if err != nil {
+			return nil, argsErr(err)
+		}
+		return &value{kind: kString, str: str}, nil
 	}
 	tok, err := dec.ReadToken()
 	if err != nil {
@@ -132,6 +161,81 @@ func readValue(dec *jsontext.Decoder, depth int, nodes *int) (*value, error) {
 		return v, argsErr(err)
 	}
 	return nil, fmt.Errorf("%w: unexpected token", ErrArgs)
+}
+
+// unquote decodes a JSON string the decoder has already validated. Runs
+// without escapes are copied whole; a \u escape of a surrogate goes to
+// jsontext, so every odd case decodes exactly as jsontext decodes it.
+func unquote(raw jsontext.Value) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", errors.New("not a JSON string")
+	}
+	in := raw[1 : len(raw)-1]
+	i := bytes.IndexByte(in, '\\')
+	if i < 0 {
+		return string(in), nil
+	}
+	out := make([]byte, 0, len(in))
+	for {
+		out = append(out, in[:i]...)
+		in = in[i:]
+		if len(in) < 2 {
+			return slowUnquote(raw)
+		}
+		switch c := in[1]; c {
+		case '"', '\\', '/':
+			out = append(out, c)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			if len(in) < 6 {
+				return slowUnquote(raw)
+			}
+			r, ok := hex4(in[2:6])
+			if !ok || r >= 0xd800 && r < 0xe000 {
+				return slowUnquote(raw)
+			}
+			out = utf8.AppendRune(out, rune(r))
+			in = in[4:]
+		default:
+			return slowUnquote(raw)
+		}
+		in = in[2:]
+		if i = bytes.IndexByte(in, '\\'); i < 0 {
+			return string(append(out, in...)), nil
+		}
+	}
+}
+
+func hex4(b []byte) (rune, bool) {
+	var r rune
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+func slowUnquote(raw []byte) (string, error) {
+	b, err := jsontext.AppendUnquote(nil, raw)
+	return string(b), err
 }
 
 func argsErr(err error) error {

@@ -153,7 +153,7 @@ func shellCredential(x *evalCtx) (string, bool) {
 					w = v
 				}
 				w = strings.TrimPrefix(w, "@") // curl -d @file, -T @file
-				if what := CredentialPath(CleanPath(w, x.home)); what != "" {
+				if what := CredentialPath(x.clean(w)); what != "" {
 					return fmt.Sprintf("argument %s runs %s, which touches %s (%s)", argName(sr.leaf), showValue(c.String()), showValue(w), what), true
 				}
 				return "", false
@@ -182,7 +182,7 @@ func credentialPath(x *evalCtx) (string, bool) {
 		if l.roles&RolePath == 0 {
 			continue
 		}
-		cleaned := CleanPath(l.value, x.home)
+		cleaned := x.clean(l.value)
 		if what := CredentialPath(cleaned); what != "" {
 			note := ""
 			if cleaned != l.value {

@@ -25,6 +25,31 @@ type evalCtx struct {
 	ann       map[string]string
 	act       map[string]any
 	hash      string
+	cleaned   []cleanedPath
+	cleanBuf  [8]cleanedPath
+}
+
+// cleanedPath memoises CleanPath: several built-ins clean the same words.
+type cleanedPath struct{ in, out string }
+
+// maxCleaned bounds the memo; later paths are cleaned each time.
+const maxCleaned = 64
+
+// clean is CleanPath(p, x.home), computed once per distinct p.
+func (x *evalCtx) clean(p string) string {
+	for _, c := range x.cleaned {
+		if c.in == p {
+			return c.out
+		}
+	}
+	out := CleanPath(p, x.home)
+	if x.cleaned == nil {
+		x.cleaned = x.cleanBuf[:0]
+	}
+	if len(x.cleaned) < maxCleaned {
+		x.cleaned = append(x.cleaned, cleanedPath{p, out})
+	}
+	return out
 }
 
 type shellResult struct {

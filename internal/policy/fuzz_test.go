@@ -1,10 +1,13 @@
 package policy
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 func FuzzArgsDecode(f *testing.F) {
@@ -153,4 +156,34 @@ func TestProjectNeverLoosens(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzUnquote: the fast string decoder gives what the decoder's own
+// token gives (the code before it), for every string the strict decoder
+// accepts.
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`"plain"`, `"a\nb\t\"q\"\\ \/"`, `"\u00e9\u4e2d"`, `"\ud83d\ude00 pair"`, `"\ud800 lone"`,
+		`"\uDFFF"`, `"\u0000 nul"`, `"ends\\"`, `"\b\f\r"`, `"caf\u00C9"`, `"héllo"`, `""`, `"\ud83d\u0041"`, "\"\xff\""} {
+		f.Add([]byte(s))
+	}
+	strict := []jsontext.Options{jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false)}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		d1 := jsontext.NewDecoder(bytes.NewReader(raw), strict...)
+		if d1.PeekKind() != '"' {
+			return
+		}
+		tok, terr := d1.ReadToken()
+		d2 := jsontext.NewDecoder(bytes.NewReader(raw), strict...)
+		v, verr := d2.ReadValue()
+		if (terr == nil) != (verr == nil) {
+			t.Fatalf("%q: ReadToken %v, ReadValue %v", raw, terr, verr)
+		}
+		if terr != nil {
+			return
+		}
+		got, err := unquote(v)
+		if err != nil || got != tok.String() {
+			t.Fatalf("unquote(%q) = %q, %v; token: %q", v, got, err, tok.String())
+		}
+	})
 }

@@ -77,7 +77,7 @@ func guardrailTamper(x *evalCtx) (string, bool) {
 			if l.roles&RolePath == 0 {
 				continue
 			}
-			if g := guardrailPath(CleanPath(l.value, x.home)); g != "" {
+			if g := guardrailPath(x.clean(l.value)); g != "" {
 				return fmt.Sprintf("argument %s writes %s (%s): changing guardrail settings needs a human", argName(l), showValue(l.value), strings.Trim(g, "/")), true
 			}
 		}
@@ -86,14 +86,14 @@ func guardrailTamper(x *evalCtx) (string, bool) {
 		for _, c := range sr.script.Commands() {
 			for _, r := range c.Redirects {
 				if strings.HasPrefix(r.Op, ">") {
-					if g := guardrailPath(CleanPath(r.Target, x.home)); g != "" {
+					if g := guardrailPath(x.clean(r.Target)); g != "" {
 						return fmt.Sprintf("argument %s redirects into %s (%s)", argName(sr.leaf), showValue(r.Target), strings.Trim(g, "/")), true
 					}
 				}
 			}
 			if len(c.Argv) > 1 && editingCommands[path.Base(c.Argv[0])] {
 				for _, w := range c.Argv[1:] {
-					if g := guardrailPath(CleanPath(w, x.home)); g != "" {
+					if g := guardrailPath(x.clean(w)); g != "" {
 						return fmt.Sprintf("argument %s runs %s on %s (%s)", argName(sr.leaf), showValue(c.Argv[0]), showValue(w), strings.Trim(g, "/")), true
 					}
 				}

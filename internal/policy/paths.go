@@ -121,8 +121,12 @@ func CredentialPath(p string) string {
 	if !strings.ContainsAny(lp, "/*?[") {
 		return credBase(lp, p)
 	}
-	comps := strings.Split(strings.TrimPrefix(strings.TrimPrefix(lp, "~"), "/"), "/")
-	if hasGlob(lp) {
+	trimmed := strings.TrimPrefix(strings.TrimPrefix(lp, "~"), "/")
+	if !hasGlob(lp) { // the common case, without splitting and joining
+		return credPlain(lp, trimmed, p)
+	}
+	comps := strings.Split(trimmed, "/")
+	{
 		for i, c := range comps {
 			if hasGlob(c) && literalLen(c) >= 3 { // "*" and ".*" match everything: not evidence
 				for _, n := range credGlobNames {
@@ -151,6 +155,44 @@ func CredentialPath(p string) string {
 		return "Google Cloud credentials"
 	}
 	return credBase(comps[len(comps)-1], p)
+}
+
+// credPlain is CredentialPath for a path without glob characters: lp is p
+// in lower case, trimmed is lp without a leading "~" and "/".
+func credPlain(lp, trimmed, p string) string {
+	switch strings.TrimPrefix(lp, "/") {
+	case "etc/ssh/ssh_host_rsa_key", "etc/ssh/ssh_host_ecdsa_key", "etc/ssh/ssh_host_ed25519_key", "etc/ssh/ssh_host_dsa_key":
+		return "SSH host keys"
+	case "etc/shadow", "etc/gshadow", "etc/master.passwd", "etc/security/opasswd", "etc/sudoers":
+		return "system password hashes"
+	}
+	// "/" + trimmed + "/" holds a needle "/d/" exactly when trimmed does
+	// at its start, its end or in between.
+	for _, d := range credDirNeedles {
+		if containsDir(trimmed, d.needle) {
+			return d.what
+		}
+	}
+	if strings.Contains(trimmed, "gcloud") && (trimmed == "credentials.json" || strings.HasSuffix(trimmed, "/credentials.json")) {
+		return "Google Cloud credentials"
+	}
+	return credBase(trimmed[strings.LastIndexByte(trimmed, '/')+1:], p)
+}
+
+// containsDir reports whether "/"+s+"/" contains needle ("/d/").
+func containsDir(s, needle string) bool {
+	d := needle[1 : len(needle)-1]
+	for i := 0; ; {
+		j := strings.Index(s[i:], d)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if (j == 0 || s[j-1] == '/') && (j+len(d) == len(s) || s[j+len(d)] == '/') {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // credBase checks a file name (lower case).

@@ -345,6 +345,12 @@ func IsDevice(p string) bool {
 
 // forkBomb finds NAME(){ NAME|NAME& };NAME in src.
 func forkBomb(src string) string {
+	// NAME(){ NAME|NAME& } needs all of these: skip the rewrite without them.
+	for _, c := range "(){|&" {
+		if !strings.ContainsRune(src, c) {
+			return ""
+		}
+	}
 	s := strings.Join(strings.Fields(src), "")
 	for off := 0; off < len(s); {
 		i := strings.Index(s[off:], "(){")

@@ -99,9 +99,15 @@ var spawnWords = []string{"subprocess", "pty.spawn", "dup2", "/bin/sh", "/bin/ba
 // checkReverse finds reverse shells.
 func checkReverse(c *Command, add addFunc) {
 	name := c.Name()
-	for _, a := range append(append([]string{}, c.Argv...), redirectTargets(c)...) {
-		if strings.Contains(a, "/dev/tcp/") || strings.Contains(a, "/dev/udp/") || strings.Contains(a, "/inet/tcp/") || strings.Contains(a, "/inet/udp/") {
+	for _, a := range c.Argv {
+		if netRedirect(a) {
 			add(c, ReverseShell, "bash network redirection "+Quote(a))
+			return
+		}
+	}
+	for _, r := range c.Redirects {
+		if r.Op != "<<" && r.Op != "<<-" && r.Op != "<<<" && netRedirect(r.Target) {
+			add(c, ReverseShell, "bash network redirection "+Quote(r.Target))
 			return
 		}
 	}
@@ -137,14 +143,9 @@ func checkReverse(c *Command, add addFunc) {
 	}
 }
 
-func redirectTargets(c *Command) []string {
-	var out []string
-	for _, r := range c.Redirects {
-		if r.Op != "<<" && r.Op != "<<-" && r.Op != "<<<" {
-			out = append(out, r.Target)
-		}
-	}
-	return out
+// netRedirect reports a bash or gawk network path (/dev/tcp/host/port).
+func netRedirect(a string) bool {
+	return strings.Contains(a, "/dev/tcp/") || strings.Contains(a, "/dev/udp/") || strings.Contains(a, "/inet/tcp/") || strings.Contains(a, "/inet/udp/")
 }
 
 func containsAny(s string, words []string) bool {
