@@ -238,6 +238,11 @@ func slowUnquote(raw []byte) (string, error) {
 	return string(b), err
 }
 
+// hasKey reports whether an object value has member k.
+func (v *value) hasKey(k string) bool {
+	return v.kind == kObject && slices.Contains(v.keys, k)
+}
+
 func argsErr(err error) error {
 	if err == nil {
 		return nil

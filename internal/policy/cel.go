@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"cel.dev/cel-go/cel"
+	celast "cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/operators"
 )
 
 // CELCostLimit bounds the work of one CEL evaluation.
@@ -30,30 +32,61 @@ type celProg struct {
 	once sync.Once
 	prg  cel.Program
 	err  error
+	// needs are the argument names the expression tests with a top-level
+	// "has(args.K) && …": when one is absent the result is false without
+	// running CEL (false && anything is false in CEL, even an error).
+	needs []string
 }
 
 func (c *celProg) program() (cel.Program, error) {
-	c.once.Do(func() { c.prg, c.err = compileCEL(c.expr) })
+	c.once.Do(func() {
+		var ast *cel.Ast
+		if ast, c.prg, c.err = compileAST(c.expr); c.err == nil {
+			c.needs = requiredArgs(ast.NativeRep().Expr(), nil)
+		}
+	})
 	return c.prg, c.err
 }
 
+// requiredArgs collects K of every has(args.K) conjunct of a top-level &&.
+func requiredArgs(e celast.Expr, out []string) []string {
+	switch e.Kind() {
+	case celast.CallKind:
+		if call := e.AsCall(); call.FunctionName() == operators.LogicalAnd && !call.IsMemberFunction() {
+			for _, a := range call.Args() {
+				out = requiredArgs(a, out)
+			}
+		}
+	case celast.SelectKind:
+		if sel := e.AsSelect(); sel.IsTestOnly() && sel.Operand().Kind() == celast.IdentKind && sel.Operand().AsIdent() == "args" {
+			out = append(out, sel.FieldName())
+		}
+	}
+	return out
+}
+
 func compileCEL(expr string) (cel.Program, error) {
+	_, prg, err := compileAST(expr)
+	return prg, err
+}
+
+func compileAST(expr string) (*cel.Ast, cel.Program, error) {
 	env, err := celEnv()
 	if err != nil {
-		return nil, fmt.Errorf("build CEL environment: %w", err)
+		return nil, nil, fmt.Errorf("build CEL environment: %w", err)
 	}
 	ast, iss := env.Compile(expr)
 	if iss != nil && iss.Err() != nil {
-		return nil, fmt.Errorf("CEL: %w", iss.Err())
+		return nil, nil, fmt.Errorf("CEL: %w", iss.Err())
 	}
 	if ast.OutputType() != cel.BoolType && ast.OutputType() != cel.DynType {
-		return nil, fmt.Errorf("CEL: expression returns %v, want bool", ast.OutputType())
+		return nil, nil, fmt.Errorf("CEL: expression returns %v, want bool", ast.OutputType())
 	}
 	prg, err := env.Program(ast, cel.CostLimit(CELCostLimit), cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		return nil, fmt.Errorf("CEL: %w", err)
+		return nil, nil, fmt.Errorf("CEL: %w", err)
 	}
-	return prg, nil
+	return ast, prg, nil
 }
 
 // CompileWhere validates a grant's CEL condition (the same variables as a
@@ -69,6 +102,11 @@ func (c *celProg) eval(x *evalCtx) (bool, error) {
 	prg, err := c.program()
 	if err != nil {
 		return false, err
+	}
+	for _, k := range c.needs {
+		if !x.args.hasKey(k) {
+			return false, nil
+		}
 	}
 	out, _, err := prg.Eval(x.activation())
 	if err != nil {
