@@ -28,7 +28,11 @@ func seedFiles(f *testing.F, ext ...string) {
 
 // roundTrip checks the properties every successful wrap must have.
 func roundTrip(t *testing.T, format Format, data []byte) {
-	res, err := Wrap(format, data, Options{Moat: testMoat})
+	o := Options{Moat: testMoat, Client: "claude-code"}
+	if format == TOML {
+		o.Client = "codex"
+	}
+	res, err := Wrap(format, data, o)
 	if err != nil {
 		return
 	}
@@ -39,7 +43,8 @@ func roundTrip(t *testing.T, format Format, data []byte) {
 	if string(back) != string(data) {
 		t.Fatalf("unwrap did not restore:\n%q\n%q", data, back)
 	}
-	again, err := Wrap(format, res.Data, Options{Moat: testMoat})
+	noHeaderInArgs(t, format, data, res)
+	again, err := Wrap(format, res.Data, o)
 	if err != nil {
 		t.Fatalf("second wrap: %v", err)
 	}
@@ -77,6 +82,7 @@ func FuzzEntry(f *testing.F) {
 		doc := map[string]any{"mcpServers": map[string]any{
 			name:       map[string]any{"command": cmd, "args": argv, "env": map[string]string{"K": args}},
 			name + "r": map[string]any{"type": "http", "url": url},
+			name + "h": map[string]any{"type": "http", "url": url, "headers": map[string]string{"Authorization": args, "X-Client": cmd}},
 		}}
 		js, err := json.MarshalIndent(doc, "", "  ")
 		if err != nil {
@@ -88,6 +94,13 @@ func FuzzEntry(f *testing.F) {
 			return
 		}
 		roundTrip(t, TOML, tm)
+		if hs, ok := doc["mcpServers"].(map[string]any)[name+"h"].(map[string]any); ok {
+			hs["http_headers"] = hs["headers"]
+			delete(hs, "headers")
+		}
+		if tm, err = toml.Marshal(map[string]any{"mcp_servers": doc["mcpServers"]}); err == nil {
+			roundTrip(t, TOML, tm)
+		}
 	})
 }
 

@@ -61,26 +61,27 @@ func wrapJSON(data []byte, o Options) (Result, error) {
 				continue
 			}
 			orig := string(data[ent.StartOffset:ent.EndOffset])
-			note, skip := wrapEntry(name, eo, o)
+			w, skip := wrapEntry(name, eo, o)
 			if skip != nil {
 				res.Skipped = append(res.Skipped, *skip)
 				continue
 			}
-			if note != "" {
-				res.Notes = append(res.Notes, note)
+			if w.note != "" {
+				res.Notes = append(res.Notes, w.note)
 			}
+			res.Secrets = append(res.Secrets, w.secrets...)
 			trimmed := *ent
 			trimmed.BeforeExtra, trimmed.AfterExtra = nil, nil
 			wrapped := string(trimmed.Pack())
 			edits = append(edits, splice{ent.StartOffset, ent.EndOffset, []byte(wrapped)})
-			res.Records = append(res.Records, Record{Server: name, Path: append(append([]string{}, mp...), name), Original: orig, Wrapped: wrapped})
+			res.Records = append(res.Records, Record{Server: name, Path: append(append([]string{}, mp...), name), Original: orig, Wrapped: wrapped, Env: w.env})
 		}
 	}
 	out, err := apply(data, edits)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := verifyJSON(root.IsStandard(), out, res.Records); err != nil {
+	if err := verifyJSON(root.IsStandard(), out, res.Records, res.Secrets); err != nil {
 		return Result{}, err
 	}
 	res.Data = out
@@ -88,8 +89,9 @@ func wrapJSON(data []byte, o Options) (Result, error) {
 }
 
 // verifyJSON re-parses the result: it must still parse (as strict JSON when
-// the input was), and each wrapped entry must now start moat run.
-func verifyJSON(standard bool, out []byte, recs []Record) error {
+// the input was), each wrapped entry must still be there, and no secret
+// may appear in a command or its arguments.
+func verifyJSON(standard bool, out []byte, recs []Record, secrets []string) error {
 	v, err := hujson.Parse(out)
 	if err != nil {
 		return fmt.Errorf("internal error: the wrapped file does not parse (%v); nothing was written", err)
@@ -101,6 +103,21 @@ func verifyJSON(standard bool, out []byte, recs []Record) error {
 		e := find(&v, r.Path)
 		if e == nil || string(e.Pack()) == "" {
 			return fmt.Errorf("internal error: entry %q lost while wrapping; nothing was written", r.Server)
+		}
+		if eo := objOf(e); eo != nil && len(secrets) > 0 {
+			var argv []string
+			for _, k := range []string{"command", "args"} {
+				if i := memberIndex(eo, k); i >= 0 {
+					if s, ok := litString(&eo.Members[i].Value); ok {
+						argv = append(argv, s)
+					} else if l, ok := strArray(&eo.Members[i].Value); ok {
+						argv = append(argv, l...)
+					}
+				}
+			}
+			if leaks(argv, secrets) {
+				return fmt.Errorf("internal error: a credential would end up on the command line of %q; nothing was written", r.Server)
+			}
 		}
 	}
 	return nil

@@ -9,14 +9,21 @@ import (
 	"github.com/tailscale/hujson"
 )
 
-// wrapEntry rewrites one server object in place. It returns a note for the
-// user, or why the entry was left alone.
-func wrapEntry(name string, e *hujson.Object, o Options) (string, *Skip) {
+// wrapped is what wrapping one entry produced besides the new text.
+type wrapped struct {
+	note    string   // for the user
+	env     []string // variables added to carry header values
+	secrets []string // literal credentials moved into the environment
+}
+
+// wrapEntry rewrites one server object in place. It returns what the
+// caller must know, or why the entry was left alone.
+func wrapEntry(name string, e *hujson.Object, o Options) (wrapped, *Skip) {
 	if d, ok := duplicateName(e); ok {
-		return "", skipf(name, "member %q appears twice in the entry; fix it first", d)
+		return wrapped{}, skipf(name, "member %q appears twice in the entry; fix it first", d)
 	}
 	if ci := memberIndex(e, "command"); ci >= 0 {
-		return "", wrapCommand(name, e, ci, o)
+		return wrapped{}, wrapCommand(name, e, ci, o)
 	}
 	return wrapRemote(name, e, o)
 }
@@ -82,8 +89,11 @@ func wrapPathArgs(name string, obj *hujson.Object, ci int, o Options) *Skip {
 }
 
 // wrapRemote turns a remote entry (url / serverUrl / httpUrl) into a local
-// one that runs moat run --url.
-func wrapRemote(name string, e *hujson.Object, o Options) (string, *Skip) {
+// one that runs moat run --url. Credential headers move into the entry's
+// environment: the headers member is renamed to the client's environment
+// member, its credential members renamed to MOAT_HDR_* variables (values
+// and comments kept) and its plain members dropped (they become --header).
+func wrapRemote(name string, e *hujson.Object, o Options) (wrapped, *Skip) {
 	ui, u := -1, ""
 	for _, k := range []string{"url", "serverUrl", "httpUrl"} {
 		i := memberIndex(e, k)
@@ -92,29 +102,41 @@ func wrapRemote(name string, e *hujson.Object, o Options) (string, *Skip) {
 		}
 		s, ok := litString(&e.Members[i].Value)
 		if !ok {
-			return "", skipf(name, "%s is not a string", k)
+			return wrapped{}, skipf(name, "%s is not a string", k)
 		}
 		if ui < 0 {
 			ui, u = i, s
 		}
 	}
 	if ui < 0 {
-		return "", skipf(name, "no command and no url")
+		return wrapped{}, skipf(name, "no command and no url")
 	}
 	if p := urlProblem(u); p != "" {
-		return "", skipf(name, "%s", p)
+		return wrapped{}, skipf(name, "%s", p)
 	}
 	if memberIndex(e, "args") >= 0 {
-		return "", skipf(name, "the entry has both a url and args; fix it first")
+		return wrapped{}, skipf(name, "the entry has both a url and args; fix it first")
 	}
 	for _, k := range authMembers {
 		if memberIndex(e, k) >= 0 {
-			return "", skipf(name, "%q: the client authenticates to this server itself, which moat run cannot do yet", k)
+			return wrapped{}, skipf(name, "%q: the client authenticates to this server itself, which moat run cannot do yet", k)
 		}
 	}
-	hdrs, skip := entryHeaders(name, e)
+	hs, skip := entryHeaders(name, e)
 	if skip != nil {
-		return "", skip
+		return wrapped{}, skip
+	}
+	ce := clientEnvs[o.Client]
+	plan, problem := planHeaders(hs, ce, o.Client)
+	if problem != "" {
+		return wrapped{}, skipf(name, "%s", problem)
+	}
+	if len(plan.vars) > 0 {
+		for _, k := range []string{"env", "environment"} {
+			if memberIndex(e, k) >= 0 {
+				return wrapped{}, skipf(name, "the remote entry already has %q, where moat would put its credential headers; remove it first", k)
+			}
+		}
 	}
 	local := false
 	for _, k := range []string{"type", "transport", "transportType"} {
@@ -130,28 +152,48 @@ func wrapRemote(name string, e *hujson.Object, o Options) (string, *Skip) {
 	}
 	um := &e.Members[ui]
 	um.Name.Value = hujson.Literal(quote("command"))
-	args := remoteArgs(name, u, hdrs)
+	args := remoteArgs(name, u, plan.args)
 	if local {
 		um.Value.Value = newArray(append([]string{o.Moat}, args...))
 	} else {
 		um.Value.Value = hujson.Literal(quote(o.Moat))
 		insertAfter(e, ui, "args", newArray(args))
 	}
-	for _, k := range []string{"url", "serverUrl", "httpUrl", "headers"} {
+	for _, k := range []string{"url", "serverUrl", "httpUrl"} {
 		for i := memberIndex(e, k); i >= 0; i = memberIndex(e, k) {
 			removeMember(e, i)
 		}
 	}
-	note := ""
-	if len(hdrs) == 0 {
-		note = fmt.Sprintf(remoteNote, name, name)
+	if hi := memberIndex(e, "headers"); hi >= 0 {
+		if len(plan.vars) == 0 {
+			removeMember(e, hi)
+		} else {
+			headersToEnv(&e.Members[hi], ce.member, plan)
+		}
 	}
-	return note, nil
+	w := wrapped{env: plan.vars, secrets: plan.secrets}
+	if len(hs) == 0 {
+		w.note = fmt.Sprintf(remoteNote, name, name)
+	}
+	return w, nil
 }
 
-// entryHeaders reads "headers" and refuses any that must not go on a
-// command line.
-func entryHeaders(name string, e *hujson.Object) ([][2]string, *Skip) {
+// headersToEnv renames the headers member to the environment member, keeps
+// the credential members under their variable names and drops the others.
+func headersToEnv(m *hujson.ObjectMember, envMember string, plan headerPlan) {
+	m.Name.Value = hujson.Literal(quote(envMember))
+	ho := objOf(&m.Value)
+	for i := len(ho.Members) - 1; i >= 0; i-- {
+		if v, ok := plan.envOf[i]; ok {
+			ho.Members[i].Name.Value = hujson.Literal(quote(v))
+		} else {
+			removeMember(ho, i)
+		}
+	}
+}
+
+// entryHeaders reads "headers".
+func entryHeaders(name string, e *hujson.Object) ([]header, *Skip) {
 	hi := memberIndex(e, "headers")
 	if hi < 0 {
 		return nil, nil
@@ -160,17 +202,17 @@ func entryHeaders(name string, e *hujson.Object) ([][2]string, *Skip) {
 	if ho == nil {
 		return nil, skipf(name, "headers is not an object")
 	}
-	var out [][2]string
+	if d, ok := duplicateName(ho); ok {
+		return nil, skipf(name, "header %q appears twice; fix it first", d)
+	}
+	var out []header
 	for i := range ho.Members {
 		k, ok1 := litString(&ho.Members[i].Name)
 		v, ok2 := litString(&ho.Members[i].Value)
 		if !ok1 || !ok2 {
 			return nil, skipf(name, "header values must be strings")
 		}
-		if p := headerProblem(k, v); p != "" {
-			return nil, skipf(name, "%s; moat run cannot read a header value from the environment yet and moat never puts credentials on a command line, so this server is left as it is", p)
-		}
-		out = append(out, [2]string{k, v})
+		out = append(out, header{k, v})
 	}
 	return out, nil
 }
@@ -265,10 +307,14 @@ func insertAfter(obj *hujson.Object, i int, name string, val hujson.ValueTrimmed
 	obj.Members = append(obj.Members[:i+1], append([]hujson.ObjectMember{m}, obj.Members[i+1:]...)...)
 }
 
-// removeMember drops member i, keeping a trailing comma only if there was one.
+// removeMember drops member i, keeping a trailing comma only if there was
+// one, and the text before it (which ends the previous line).
 func removeMember(obj *hujson.Object, i int) {
 	last := i == len(obj.Members)-1
 	after := obj.Members[i].Value.AfterExtra
+	if !last { // what precedes the member (a comment ending the line before) stays
+		obj.Members[i+1].Name.BeforeExtra = obj.Members[i].Name.BeforeExtra
+	}
 	obj.Members = append(obj.Members[:i], obj.Members[i+1:]...)
 	if last && len(obj.Members) > 0 {
 		obj.Members[len(obj.Members)-1].Value.AfterExtra = after

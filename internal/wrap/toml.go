@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,15 +36,16 @@ func wrapTOML(data []byte, o Options) (Result, error) {
 			continue
 		}
 		spec, _ := servers[name].(map[string]any)
-		next, rec, note, skip := wrapTOMLServer(cur, name, spec, o)
+		next, rec, plan, skip := wrapTOMLServer(cur, name, spec, o)
 		if skip != nil {
 			res.Skipped = append(res.Skipped, *skip)
 			continue
 		}
 		cur = next
 		res.Records = append(res.Records, rec)
-		if note != "" {
-			res.Notes = append(res.Notes, note)
+		res.Secrets = append(res.Secrets, plan.secrets...)
+		if plan.note != "" {
+			res.Notes = append(res.Notes, plan.note)
 		}
 	}
 	res.Data = cur
@@ -58,49 +60,69 @@ func parseTOML(data []byte) (map[string]any, error) {
 	return doc, nil
 }
 
+// tomlPlan is the new content of one server's table.
+type tomlPlan struct {
+	cmd  string
+	args []string
+	// env are the MOAT_HDR_* variables to add (name, literal value);
+	// envVars the names of Codex's env_vars pass-through list.
+	env     [][2]string
+	envVars []string
+	note    string
+	secrets []string
+}
+
 // wrapTOMLServer rewrites one server's section of data and checks the result.
-func wrapTOMLServer(data []byte, name string, spec map[string]any, o Options) ([]byte, Record, string, *Skip) {
+func wrapTOMLServer(data []byte, name string, spec map[string]any, o Options) ([]byte, Record, tomlPlan, *Skip) {
 	var rec Record
 	if spec == nil {
-		return nil, rec, "", skipf(name, "mcp_servers.%s is not a table", name)
+		return nil, rec, tomlPlan{}, skipf(name, "mcp_servers.%s is not a table", name)
 	}
-	newCmd, newArgs, note, skip := tomlTarget(name, spec, o)
+	plan, skip := tomlTarget(name, spec, o)
 	if skip != nil {
-		return nil, rec, "", skip
+		return nil, rec, plan, skip
 	}
 	p := []string{"mcp_servers", name}
 	start, end, err := tomlSection(data, p)
 	if err != nil {
-		return nil, rec, "", skipf(name, "%v; moat only edits servers written as a [mcp_servers.%s] table", err, name)
+		return nil, rec, plan, skipf(name, "%v; moat only edits servers written as a [mcp_servers.%s] table", err, name)
 	}
 	section := string(data[start:end])
-	if _, h := spec["http_headers"]; h && spec["command"] == nil && !hasKeyLine(section, "http_headers") {
-		return nil, rec, "", skipf(name, "http_headers is written as its own table; moat only edits an http_headers = { … } line inside [mcp_servers.%s]", name)
+	if spec["command"] == nil {
+		for _, k := range []string{"http_headers", "env_http_headers"} {
+			if _, h := spec[k]; h && !hasKeyLine(section, k) {
+				return nil, rec, plan, skipf(name, "%s is written as its own table; moat only edits a `%s = { … }` line inside [mcp_servers.%s]", k, k, name)
+			}
+		}
 	}
-	wrapped, err := rewriteSection(section, newCmd, newArgs, eol(data))
+	wrapped, err := rewriteSection(section, plan, eol(data))
 	if err != nil {
-		return nil, rec, "", skipf(name, "%v; moat left it alone rather than risk the file", err)
+		return nil, rec, plan, skipf(name, "%v; moat left it alone rather than risk the file", err)
 	}
 	out, _ := apply(data, []splice{{start, end, []byte(wrapped)}})
-	if err := verifyTOML(data, out, name, newCmd, newArgs); err != nil {
-		return nil, rec, "", skipf(name, "%v; moat left it alone rather than risk the file", err)
+	if err := verifyTOML(data, out, name, plan); err != nil {
+		return nil, rec, plan, skipf(name, "%v; moat left it alone rather than risk the file", err)
 	}
-	return out, Record{Server: name, Path: p, Original: section, Wrapped: wrapped}, note, nil
+	rec = Record{Server: name, Path: p, Original: section, Wrapped: wrapped}
+	for _, e := range plan.env {
+		rec.Env = append(rec.Env, e[0])
+	}
+	return out, rec, plan, nil
 }
 
 // tomlTarget computes the new command and args of a server.
-func tomlTarget(name string, spec map[string]any, o Options) (string, []string, string, *Skip) {
+func tomlTarget(name string, spec map[string]any, o Options) (tomlPlan, *Skip) {
 	cmd, hasCmd := spec["command"].(string)
 	var args []string
 	if a, ok := spec["args"]; ok {
 		list, ok := a.([]any)
 		if !ok {
-			return "", nil, "", skipf(name, "args is not a list of strings")
+			return tomlPlan{}, skipf(name, "args is not a list of strings")
 		}
 		for _, it := range list {
 			s, ok := it.(string)
 			if !ok {
-				return "", nil, "", skipf(name, "args is not a list of strings")
+				return tomlPlan{}, skipf(name, "args is not a list of strings")
 			}
 			args = append(args, s)
 		}
@@ -109,75 +131,135 @@ func tomlTarget(name string, spec map[string]any, o Options) (string, []string, 
 		argv := append([]string{cmd}, args...)
 		switch {
 		case cmd == "":
-			return "", nil, "", skipf(name, "command is empty")
+			return tomlPlan{}, skipf(name, "command is empty")
 		case IsMoat(argv):
-			return "", nil, "", &Skip{Server: name, Already: true}
+			return tomlPlan{}, &Skip{Server: name, Already: true}
 		case len(args) == 0 && strings.ContainsAny(cmd, " \t"):
-			return "", nil, "", skipf(name, "command holds a whole command line and there is no args list; split it into command and args first")
+			return tomlPlan{}, skipf(name, "command holds a whole command line and there is no args list; split it into command and args first")
 		}
-		return o.Moat, stdioArgs(name, argv), "", nil
+		return tomlPlan{cmd: o.Moat, args: stdioArgs(name, argv)}, nil
 	}
 	u, ok := spec["url"].(string)
 	if !ok {
-		return "", nil, "", skipf(name, "no command and no url string")
+		return tomlPlan{}, skipf(name, "no command and no url string")
 	}
-	for _, k := range []string{"bearer_token_env_var", "bearer_token", "env_http_headers", "oauth"} {
+	for _, k := range []string{"bearer_token", "oauth"} {
 		if _, ok := spec[k]; ok {
-			return "", nil, "", skipf(name, "%q: moat run cannot take a header from the environment yet and moat never puts credentials on a command line, so this server is left as it is", k)
+			return tomlPlan{}, skipf(name, "%q: the client authenticates to this server itself, which moat run cannot do yet", k)
 		}
 	}
 	if p := urlProblem(u); p != "" {
-		return "", nil, "", skipf(name, "%s", p)
+		return tomlPlan{}, skipf(name, "%s", p)
 	}
-	hdrs, skip := tomlHeaders(name, spec)
-	if skip != nil {
-		return "", nil, "", skip
-	}
-	note := ""
-	if len(hdrs) == 0 {
-		note = fmt.Sprintf(remoteNote, name, name)
-	}
-	return o.Moat, remoteArgs(name, u, hdrs), note, nil
+	plan, skip := tomlRemote(name, u, spec)
+	plan.cmd = o.Moat
+	return plan, skip
 }
 
-// tomlHeaders reads Codex's http_headers (names sorted) and refuses any
-// that must not go on a command line.
-func tomlHeaders(name string, spec map[string]any) ([][2]string, *Skip) {
-	raw, ok := spec["http_headers"]
+// tomlRemote plans a remote Codex server: plain http_headers become
+// --header, credential ones MOAT_HDR_* variables in env; env_http_headers
+// and bearer_token_env_var name variables of Codex's own environment, which
+// env_vars passes to moat run.
+func tomlRemote(name, u string, spec map[string]any) (tomlPlan, *Skip) {
+	hs, skip := tomlStrMap(name, spec, "http_headers")
+	if skip != nil {
+		return tomlPlan{}, skip
+	}
+	hp, problem := planHeaders(hs, clientEnvs["codex"], "codex")
+	if problem != "" {
+		return tomlPlan{}, skipf(name, "%s", problem)
+	}
+	plan := tomlPlan{secrets: hp.secrets}
+	hdrArgs := hp.args
+	for i, h := range hs {
+		if v, ok := hp.envOf[i]; ok {
+			plan.env = append(plan.env, [2]string{v, h.value})
+		}
+	}
+	ehs, skip := tomlStrMap(name, spec, "env_http_headers")
+	if skip != nil {
+		return tomlPlan{}, skip
+	}
+	for _, h := range ehs {
+		if !validHeaderName(h.name) || !validVarName(h.value) {
+			return tomlPlan{}, skipf(name, "env_http_headers %q = %q is not a header name and an environment variable name", h.name, h.value)
+		}
+		hdrArgs = append(hdrArgs, "--header-env", h.name+"="+h.value)
+		plan.envVars = append(plan.envVars, h.value)
+	}
+	if raw, ok := spec["bearer_token_env_var"]; ok {
+		v, ok := raw.(string)
+		if !ok || !validVarName(v) {
+			return tomlPlan{}, skipf(name, "bearer_token_env_var is not an environment variable name")
+		}
+		hdrArgs = append(hdrArgs, "--bearer-env", v)
+		plan.envVars = append(plan.envVars, v)
+	}
+	for _, k := range []string{"env", "env_vars"} {
+		if _, ok := spec[k]; ok && (len(plan.env) > 0 || len(plan.envVars) > 0) {
+			return tomlPlan{}, skipf(name, "the remote server already has %q, where moat would put its credential headers; remove it first", k)
+		}
+	}
+	plan.envVars = dedupe(plan.envVars)
+	plan.cmd, plan.args = "", remoteArgs(name, u, hdrArgs)
+	if len(hs) == 0 && len(ehs) == 0 && spec["bearer_token_env_var"] == nil {
+		plan.note = fmt.Sprintf(remoteNote, name, name)
+	}
+	return plan, nil
+}
+
+// tomlStrMap reads a table of strings (names sorted).
+func tomlStrMap(name string, spec map[string]any, key string) ([]header, *Skip) {
+	raw, ok := spec[key]
 	if !ok {
 		return nil, nil
 	}
 	m, ok := raw.(map[string]any)
 	if !ok {
-		return nil, skipf(name, "http_headers is not a table")
+		return nil, skipf(name, "%s is not a table", key)
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var out [][2]string
+	var out []header
 	for _, k := range keys {
 		v, ok := m[k].(string)
 		if !ok {
-			return nil, skipf(name, "header values must be strings")
+			return nil, skipf(name, "%s values must be strings", key)
 		}
-		if p := headerProblem(k, v); p != "" {
-			return nil, skipf(name, "%s; moat run cannot read a header value from the environment yet and moat never puts credentials on a command line, so this server is left as it is", p)
-		}
-		out = append(out, [2]string{k, v})
+		out = append(out, header{k, v})
 	}
 	return out, nil
 }
 
-// rewriteSection replaces the command/args/url lines of one table section.
-func rewriteSection(section, cmd string, args []string, nl string) (string, error) {
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// removedRemoteKeys are the lines of a remote server's table that wrapping
+// drops: their content is now in moat run's arguments and environment.
+var removedRemoteKeys = []string{"http_headers", "env_http_headers", "bearer_token_env_var"}
+
+// rewriteSection replaces the command/args/url lines of one table section
+// (and, for a remote server, drops its header lines and adds env and
+// env_vars lines after args).
+func rewriteSection(section string, plan tomlPlan, nl string) (string, error) {
 	lines := strings.SplitAfter(section, "\n")
 	type span struct{ from, to int }
 	found := map[string]span{}
 	for i := 1; i < len(lines); i++ {
 		key := lineKey(lines[i])
-		if key != "command" && key != "args" && key != "url" && key != "http_headers" {
+		if key != "command" && key != "args" && key != "url" && !slices.Contains(removedRemoteKeys, key) {
 			continue
 		}
 		if _, dup := found[key]; dup {
@@ -190,8 +272,8 @@ func rewriteSection(section, cmd string, args []string, nl string) (string, erro
 		found[key] = span{i, to}
 		i = to - 1
 	}
-	cmdLine := "command = " + tomlQuote(cmd)
-	argsLine := "args = " + tomlArray(args)
+	cmdLine := "command = " + tomlQuote(plan.cmd)
+	argsLine := "args = " + tomlArray(plan.args)
 	repl := map[int]string{}
 	skipTo := map[int]int{}
 	set := func(key, text string) {
@@ -207,9 +289,11 @@ func rewriteSection(section, cmd string, args []string, nl string) (string, erro
 			set("command", cmdLine+nl+argsLine)
 		}
 	case found["url"] != span{}:
-		set("url", cmdLine+nl+argsLine)
-		if h, ok := found["http_headers"]; ok { // now on the command line
-			repl[h.from], skipTo[h.from] = "", h.to
+		set("url", cmdLine+nl+argsLine+envLines(plan, nl))
+		for _, k := range removedRemoteKeys { // now in args and env
+			if h, ok := found[k]; ok {
+				repl[h.from], skipTo[h.from] = "", h.to
+			}
 		}
 	default:
 		return "", fmt.Errorf("could not find the command or url line")
@@ -226,6 +310,25 @@ func rewriteSection(section, cmd string, args []string, nl string) (string, erro
 		i++
 	}
 	return b.String(), nil
+}
+
+// envLines are the env and env_vars lines of a wrapped remote server.
+func envLines(plan tomlPlan, nl string) string {
+	var b strings.Builder
+	if len(plan.env) > 0 {
+		b.WriteString(nl + "env = { ")
+		for i, e := range plan.env {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(e[0] + " = " + tomlQuote(e[1]))
+		}
+		b.WriteString(" }")
+	}
+	if len(plan.envVars) > 0 {
+		b.WriteString(nl + "env_vars = " + tomlArray(plan.envVars))
+	}
+	return b.String()
 }
 
 // trailingComment returns the comment (with the blanks before it) that
@@ -290,9 +393,10 @@ func valueEnd(lines []string, i int, key string) (int, error) {
 	return 0, fmt.Errorf("could not find where the value of %q ends", key)
 }
 
-// verifyTOML checks that out differs from in only in the server's command,
-// args and url.
-func verifyTOML(in, out []byte, name, cmd string, args []string) error {
+// verifyTOML checks that out differs from in only in the server's
+// command, args, url, header keys and the env / env_vars moat added, and
+// that no credential is in the new command line.
+func verifyTOML(in, out []byte, name string, plan tomlPlan) error {
 	want, err := parseTOML(in)
 	if err != nil {
 		return err
@@ -303,19 +407,38 @@ func verifyTOML(in, out []byte, name, cmd string, args []string) error {
 	}
 	srv := want["mcp_servers"].(map[string]any)[name].(map[string]any)
 	if _, remote := srv["url"]; remote {
-		delete(srv, "http_headers")
+		for _, k := range removedRemoteKeys {
+			delete(srv, k)
+		}
 	}
 	delete(srv, "url")
-	srv["command"] = cmd
-	list := make([]any, len(args))
-	for i, a := range args {
-		list[i] = a
+	srv["command"] = plan.cmd
+	srv["args"] = anyList(plan.args)
+	if len(plan.env) > 0 {
+		env := map[string]any{}
+		for _, e := range plan.env {
+			env[e[0]] = e[1]
+		}
+		srv["env"] = env
 	}
-	srv["args"] = list
+	if len(plan.envVars) > 0 {
+		srv["env_vars"] = anyList(plan.envVars)
+	}
 	if !reflect.DeepEqual(want, got) {
 		return fmt.Errorf("the edited file would not mean what was intended")
 	}
+	if leaks(append([]string{plan.cmd}, plan.args...), plan.secrets) {
+		return fmt.Errorf("internal error: a credential would end up on the command line")
+	}
 	return nil
+}
+
+func anyList(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }
 
 // tomlSection returns the byte range of the section of the table at path

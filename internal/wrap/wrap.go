@@ -36,6 +36,10 @@ type Options struct {
 	Moat string
 	// Only, when set, wraps only the server with this name.
 	Only string
+	// Client is the discover id of the client that reads the file
+	// ("claude-code", "codex" …; "" or "unknown" when not known). It
+	// decides whether credential headers can move into the environment.
+	Client string
 }
 
 // Record is what Wrap replaced in one entry: where it is, its original text
@@ -48,6 +52,10 @@ type Record struct {
 	Path     []string `json:"path"`
 	Original string   `json:"original"`
 	Wrapped  string   `json:"wrapped"`
+	// Env lists the environment variables moat added to the entry to carry
+	// header values to moat run (--header-env), for the reader's benefit;
+	// Unwrap restores Original whatever it says.
+	Env []string `json:"env,omitempty"`
 }
 
 // Skip is a server Wrap left alone, and why.
@@ -67,6 +75,9 @@ type Result struct {
 	Skipped []Skip
 	// Notes are things the user should know about a wrapped server.
 	Notes []string
+	// Secrets are the literal header values moved into environments:
+	// pass them to Redact before showing a diff.
+	Secrets []string
 }
 
 // Refusal is a recorded entry Unwrap did not restore, and why.
@@ -185,13 +196,10 @@ func stdioArgs(name string, argv []string) []string {
 	return append([]string{"run", "--name", name, "--"}, argv...)
 }
 
-// remoteArgs is moat's argument list for a remote server.
-func remoteArgs(name, url string, headers [][2]string) []string {
-	out := []string{"run", "--name", name, "--url", url}
-	for _, h := range headers {
-		out = append(out, "--header", h[0]+"="+h[1])
-	}
-	return out
+// remoteArgs is moat's argument list for a remote server; hdrArgs are the
+// --header and --header-env arguments.
+func remoteArgs(name, url string, hdrArgs []string) []string {
+	return append([]string{"run", "--name", name, "--url", url}, hdrArgs...)
 }
 
 // quote returns s as a JSON string literal without HTML escaping.

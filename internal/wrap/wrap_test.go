@@ -36,6 +36,20 @@ func inputs(t *testing.T) []string {
 	return out
 }
 
+// clientFor is the client each golden input is read as, by its name.
+func clientFor(p string) string {
+	base := filepath.Base(p)
+	for prefix, c := range map[string]string{
+		"claude-": "claude-code", "codex-": "codex", "crlf": "claude-code", "cursor-": "cursor",
+		"opencode": "opencode", "vscode-": "vscode", "windsurf-": "windsurf", "zed-": "zed", "continue-": "continue",
+	} {
+		if strings.HasPrefix(base, prefix) {
+			return c
+		}
+	}
+	return ""
+}
+
 func golden(t *testing.T, p, got string) {
 	t.Helper()
 	testutil.Golden(t, p, got, *update)
@@ -44,7 +58,11 @@ func golden(t *testing.T, p, got string) {
 func summary(r Result) string {
 	var b strings.Builder
 	for _, rec := range r.Records {
-		fmt.Fprintf(&b, "wrapped %s at %q\n", rec.Server, rec.Path)
+		fmt.Fprintf(&b, "wrapped %s at %q", rec.Server, rec.Path)
+		if len(rec.Env) > 0 {
+			fmt.Fprintf(&b, " env %q", rec.Env)
+		}
+		b.WriteString("\n")
 	}
 	for _, s := range r.Skipped {
 		if s.Already {
@@ -55,6 +73,9 @@ func summary(r Result) string {
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note %s\n", n)
+	}
+	if len(r.Secrets) > 0 {
+		fmt.Fprintf(&b, "secrets moved to env: %d\n", len(r.Secrets))
 	}
 	return b.String()
 }
@@ -73,11 +94,13 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Wrap(f, data, Options{Moat: testMoat})
+			o := Options{Moat: testMoat, Client: clientFor(in)}
+			res, err := Wrap(f, data, o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			golden(t, in+".wrapped.golden", string(res.Data))
+			noHeaderInArgs(t, f, data, res)
 			golden(t, in+".report.golden", summary(res))
 			if len(res.Records) == 0 {
 				t.Fatal("nothing wrapped")
@@ -89,7 +112,7 @@ func TestGolden(t *testing.T) {
 			if d := cmp.Diff(string(data), string(back)); d != "" {
 				t.Errorf("unwrap did not restore the input (-want +got):\n%s", d)
 			}
-			again, err := Wrap(f, res.Data, Options{Moat: testMoat})
+			again, err := Wrap(f, res.Data, o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +130,7 @@ func TestUnwrapRefusesEdited(t *testing.T) {
 		t.Run(filepath.Base(in), func(t *testing.T) {
 			data, _ := os.ReadFile(in)
 			f, _ := FormatOf(in)
-			res, err := Wrap(f, data, Options{Moat: testMoat})
+			res, err := Wrap(f, data, Options{Moat: testMoat, Client: clientFor(in)})
 			if err != nil {
 				t.Fatal(err)
 			}

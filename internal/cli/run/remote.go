@@ -30,6 +30,9 @@ func runRemote(ctx context.Context, f *cmdutil.Factory, o *options, limits proxy
 	if err := addEnvHeaders(hdr, o.headerEnv, f.IO.Getenv); err != nil {
 		return err
 	}
+	if err := addBearerEnv(hdr, o.bearerEnv, f.IO.Getenv); err != nil {
+		return err
+	}
 	up := transport.DialHTTP(transport.HTTPOptions{URL: o.url, Header: hdr, MaxFrame: limits.MaxMessageSize, Logger: log})
 	defer up.Close()
 	client := transport.NewStream(f.IO.In, f.IO.Out, nil, transport.StreamOptions{MaxFrame: limits.MaxMessageSize})
@@ -68,6 +71,23 @@ func parseHeaders(kvs []string) (http.Header, error) {
 		h.Add(k, strings.TrimSpace(v))
 	}
 	return h, nil
+}
+
+// addBearerEnv sets Authorization: Bearer <$VAR> for --bearer-env VAR; an
+// unset variable is an error, as for --header-env.
+func addBearerEnv(h http.Header, v string, getenv func(string) string) error {
+	if v == "" {
+		return nil
+	}
+	val := getenv(v)
+	if val == "" {
+		return cmdutil.Usagef("--bearer-env: environment variable %s is not set", v)
+	}
+	if strings.ContainsAny(val, "\r\n") {
+		return cmdutil.Usagef("--bearer-env: the value of %s contains a line break", v)
+	}
+	h.Set("Authorization", "Bearer "+val)
+	return nil
 }
 
 // addEnvHeaders adds repeated --header-env NAME=VAR values: the header's

@@ -32,6 +32,7 @@ type options struct {
 	url         string
 	headers     []string
 	headerEnv   []string
+	bearerEnv   string
 	maxSize     string
 	callTimeout time.Duration
 	maxCallTime time.Duration
@@ -61,6 +62,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	fl.StringVar(&o.url, "url", "", "remote MCP endpoint (Streamable HTTP, falling back to legacy SSE)")
 	fl.StringArrayVar(&o.headers, "header", nil, "HTTP header K=V sent to the --url server (repeatable)")
 	fl.StringArrayVar(&o.headerEnv, "header-env", nil, "HTTP header NAME=VAR whose value is read from environment variable VAR, so secrets stay off the command line (repeatable)")
+	fl.StringVar(&o.bearerEnv, "bearer-env", "", "send Authorization: Bearer <value of environment variable VAR> to the --url server (Codex's bearer_token_env_var)")
 	fl.StringVar(&o.maxSize, "max-message-size", "16MiB", "largest JSON-RPC message accepted from either side (e.g. 512KiB, 16MiB, 64MiB)")
 	fl.DurationVar(&o.callTimeout, "call-timeout", proxy.DefaultCallTimeout, "how long a request may wait for its answer before the caller gets an error")
 	fl.DurationVar(&o.maxCallTime, "max-call-time", proxy.DefaultMaxCallTime, "progress notifications restart --call-timeout, but no request waits longer than this in total")

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
+	"github.com/moat-dev/moat/internal/discover"
+	"github.com/moat-dev/moat/internal/secrets"
 	"github.com/moat-dev/moat/internal/wrap"
 )
 
@@ -26,7 +28,7 @@ func wrapFile(f *cmdutil.Factory, o *options, t target, exe string) error {
 	if err != nil {
 		return err
 	}
-	res, err := wrap.Wrap(format, data, wrap.Options{Moat: exe, Only: o.only})
+	res, err := wrap.Wrap(format, data, wrap.Options{Moat: exe, Only: o.only, Client: clientOf(t)})
 	if err != nil {
 		return err
 	}
@@ -47,7 +49,7 @@ func wrapFile(f *cmdutil.Factory, o *options, t target, exe string) error {
 		return nil
 	}
 	if o.dryRun {
-		fmt.Fprint(f.IO.Out, wrap.Diff(data, res.Data, t.path, t.path+" (wrapped)"))
+		fmt.Fprint(f.IO.Out, redact(wrap.Diff(data, res.Data, t.path, t.path+" (wrapped)"), res.Secrets))
 		return nil
 	}
 	sc, err := readSidecar(real)
@@ -70,6 +72,23 @@ func wrapFile(f *cmdutil.Factory, o *options, t target, exe string) error {
 	}
 	fmt.Fprintf(f.IO.Out, "%s: wrapped %d server(s)%s; backup %s\n", t.path, len(res.Records), alreadyNote(already), backup)
 	return nil
+}
+
+// clientOf is the client reading a target: the one discovery found it
+// for, else the one its path names.
+func clientOf(t target) string {
+	if t.client != "" {
+		return t.client
+	}
+	_, c := discover.ForFile(t.path)
+	return c.Client
+}
+
+// redact hides the credentials wrap moved (wherever they appear) and
+// anything else that looks like a secret before a diff is printed.
+func redact(diff string, moved []string) string {
+	out, _ := secrets.Redact(wrap.Redact(diff, moved))
+	return out
 }
 
 func alreadyNote(n int) string {
@@ -110,7 +129,7 @@ func unwrapFile(f *cmdutil.Factory, o *options, t target) (int, error) {
 		return len(refused), nil
 	}
 	if o.dryRun {
-		fmt.Fprint(f.IO.Out, wrap.Diff(data, out, t.path, t.path+" (unwrapped)"))
+		fmt.Fprint(f.IO.Out, redact(wrap.Diff(data, out, t.path, t.path+" (unwrapped)"), nil))
 		return len(refused), nil
 	}
 	backup, err := writeBackup(real, data, mode, f.Now())

@@ -22,6 +22,9 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 const fakeMoat = "/opt/moat/bin/moat"
 
+// fixtureSecret is the literal credential header in testdata/home/.cursor.
+const fixtureSecret = "fixture-literal-key-0001"
+
 var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 type result struct {
@@ -158,6 +161,9 @@ func TestDryRunWritesNothing(t *testing.T) {
 		}
 		if args[0] == "wrap" {
 			golden(t, "dry-run.stdout.golden", r.stdout)
+		}
+		if strings.Contains(r.stdout+r.stderr, fixtureSecret) {
+			t.Errorf("%v printed the credential:\n%s%s", args, r.stdout, r.stderr)
 		}
 	}
 	if d := cmp.Diff(before, snapshot(t, h)); d != "" {
