@@ -317,6 +317,20 @@ func (p *parser) readWord() []string {
 	p.tricks = p.tricks[:0]
 	var w wordBuf
 	start := p.pos
+	// A run of plain bytes (most words are nothing else) is taken from
+	// the source as it is, not byte by byte.
+	i := p.pos
+	for i < len(p.src) && plainByte(p.src[i]) {
+		i++
+	}
+	if i > p.pos {
+		if i == len(p.src) || isMeta(p.src[i]) && !p.procSubAt(i) {
+			p.pos = i
+			return []string{p.src[start:i]}
+		}
+		w.add(p.src[p.pos:i])
+		p.pos = i
+	}
 	for !p.eof() {
 		c := p.peek(0)
 		if (c == '<' || c == '>') && p.peek(1) == '(' {
@@ -381,6 +395,16 @@ func (p *parser) readWord() []string {
 		return []string{""}
 	}
 	return w.fields
+}
+
+// procSubAt reports a process substitution, <( or >(, at i.
+func (p *parser) procSubAt(i int) bool {
+	return (p.src[i] == '<' || p.src[i] == '>') && i+1 < len(p.src) && p.src[i+1] == '('
+}
+
+// plainByte is a byte that readWord adds to the word as it is.
+func plainByte(c byte) bool {
+	return !isMeta(c) && c != '\\' && c != '\'' && c != '"' && c != '`' && c != '$'
 }
 
 func containsQuote(s string) bool { return strings.ContainsAny(s, `'"`) }
