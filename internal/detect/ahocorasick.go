@@ -26,8 +26,11 @@ type automaton struct {
 	nclass int
 	d16    []uint16
 	d32    []uint32
-	out    [][]int32 // state → pattern ids ending here (including via suffix links)
-	patLen []int32   // pattern id → length in bytes
+	// outIDs[outOff[s]:outOff[s+1]] are the pattern ids ending at state s
+	// (including via suffix links); out holds them while building.
+	outOff, outIDs []int32
+	out            [][]int32
+	patLen         []int32 // pattern id → length in bytes
 
 	// The trie as first-child / next-sibling arrays (state 0 is the root and
 	// never a child, so 0 means "none"); label is the class on the edge into
@@ -55,9 +58,28 @@ func buildAutomaton(patterns []string, wide bool) *automaton {
 	a.nclass++ // include class 0
 	a.buildTrie(patterns)
 	a.linkFailures()
+	a.packOutputs()
 	a.allocTables(wide)
 	return a
 }
+
+// packOutputs moves the per-state output lists into outOff/outIDs.
+func (a *automaton) packOutputs() {
+	a.outOff = make([]int32, len(a.out)+1)
+	total := 0
+	for _, o := range a.out {
+		total += len(o)
+	}
+	a.outIDs = make([]int32, 0, total)
+	for s, o := range a.out {
+		a.outIDs = append(a.outIDs, o...)
+		a.outOff[s+1] = int32(len(a.outIDs))
+	}
+	a.out = nil
+}
+
+// outputs returns the pattern ids ending at state s.
+func (a *automaton) outputs(s uint32) []int32 { return a.outIDs[a.outOff[s]:a.outOff[s+1]] }
 
 // allocTables allocates the (lazily filled) transition table.
 func (a *automaton) allocTables(wide bool) {
@@ -175,7 +197,7 @@ func (a *automaton) fillLocked(s uint32) {
 	}
 	for n := a.first[s]; n != 0; n = a.sib[n] {
 		v := uint32(n) << 1
-		if len(a.out[n]) > 0 {
+		if a.outOff[n+1] > a.outOff[n] {
 			v |= 1
 		}
 		if a.d16 != nil {
@@ -222,7 +244,7 @@ func (a *automaton) scan(text []byte, emit func(id int32, start, end int)) {
 }
 
 func (a *automaton) emitAll(s uint32, i int, emit func(id int32, start, end int)) {
-	for _, id := range a.out[s] {
+	for _, id := range a.outputs(s) {
 		emit(id, i+1-int(a.patLen[id]), i+1)
 	}
 }

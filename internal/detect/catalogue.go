@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/moat-dev/moat/internal/finding"
@@ -145,6 +146,8 @@ type catalogue struct {
 	// lazyRegex defers compiling rule regexes to their first use (the
 	// generated catalogue, whose regexes the generator has compiled).
 	lazyRegex bool
+	// setsLater: terms of phrase sets have no phrases (compileTrusted).
+	setsLater bool
 }
 
 // regex returns the rule's compiled regex, compiling it on first use. Only
@@ -175,21 +178,54 @@ func loadCatalogue(fsys fs.FS) (*catalogue, error) {
 type ruleSource struct {
 	Sets  map[string]map[string][]string
 	Rules []ruleSchema
-	// Compiled is the phrase automaton built from Sets and Rules (see
-	// compiled.go); only rules.gen.json carries it.
-	Compiled []byte `json:",omitempty"`
 }
 
-// loadGenerated compiles the catalogue from the generated JSON form of the
-// rule files (kept in sync with them by TestGeneratedCatalogue). It decodes
-// with the strict JSON decoder (case-sensitive names, duplicate names
-// rejected), which is also about twice as fast as encoding/json here.
-func loadGenerated(data []byte) (*catalogue, error) {
-	var src ruleSource
-	if err := jsonv2.Unmarshal(data, &src, jsonv2.RejectUnknownMembers(true)); err != nil {
+// generatedFile is rules.gen.json as the binary reads it. The rule source
+// stays raw until needed: its fingerprint is taken over the exact bytes, and
+// the phrase sets are decoded only when the automaton must be built from
+// them (the compiled form is missing, stale or damaged).
+type generatedFile struct {
+	Sets  jsontext.Value
+	Rules jsontext.Value
+}
+
+// loadGenerated compiles the catalogue from rules.gen.json and its compiled
+// automaton rules.gen.bin (both kept in sync with the rule files by
+// TestGeneratedCatalogue). It decodes with the strict JSON decoder:
+// case-sensitive names, duplicate and unknown names rejected.
+func loadGenerated(data, compiled []byte) (*catalogue, error) {
+	var g generatedFile
+	var rules []ruleSchema
+	if err := jsonv2.Unmarshal(data, &g, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return nil, fmt.Errorf("decode rules.gen.json: %w (run go test ./internal/detect -run TestGeneratedCatalogue -update)", err)
 	}
-	return compileSource(src, true)
+	if err := jsonv2.Unmarshal(g.Rules, &rules, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return nil, fmt.Errorf("decode rules.gen.json: %w (run go test ./internal/detect -run TestGeneratedCatalogue -update)", err)
+	}
+	if len(compiled) > 0 {
+		if c, err := compileTrusted(rules, compiled, sourceFingerprint(g.Sets, g.Rules)); err == nil {
+			return c, nil
+		}
+	}
+	var sets map[string]map[string][]string
+	if err := jsonv2.Unmarshal(g.Sets, &sets, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return nil, fmt.Errorf("decode rules.gen.json: %w (run go test ./internal/detect -run TestGeneratedCatalogue -update)", err)
+	}
+	return compileSource(ruleSource{Sets: sets, Rules: rules}, true)
+}
+
+// compileTrusted compiles rules against the compiled form, which holds the
+// phrase patterns, so the phrase sets are not needed. It fails when the
+// compiled form does not belong to this source or is malformed.
+func compileTrusted(rules []ruleSchema, compiled []byte, fp uint64) (*catalogue, error) {
+	c := &catalogue{termIdx: map[string]int32{}, lazyRegex: true, setsLater: true}
+	if err := c.compileRules(rules, nil); err != nil {
+		return nil, err
+	}
+	if !c.loadCompiled(compiled, fp) {
+		return nil, errors.New("compiled form does not match")
+	}
+	return c, nil
 }
 
 // decodeRuleFiles decodes every rules/*.yaml file strictly.
@@ -231,30 +267,33 @@ func compileCatalogue(src ruleSource) (*catalogue, error) { return compileSource
 
 // compileSource is compileCatalogue, optionally deferring regex compiles.
 func compileSource(src ruleSource, lazyRegex bool) (*catalogue, error) {
-	sets, rules := src.Sets, src.Rules
 	c := &catalogue{termIdx: map[string]int32{}, lazyRegex: lazyRegex}
+	if err := c.compileRules(src.Rules, src.Sets); err != nil {
+		return nil, err
+	}
+	c.buildAutomaton()
+	return c, nil
+}
+
+// compileRules compiles the rules and their terms. With c.setsLater, sets
+// is nil and set terms get no phrases (the compiled form has the patterns).
+func (c *catalogue) compileRules(rules []ruleSchema, sets map[string]map[string][]string) error {
 	for _, rs := range rules {
 		r, err := c.compileRule(rs, sets)
 		if err != nil {
-			return nil, fmt.Errorf("rule %q: %w", rs.ID, err)
+			return fmt.Errorf("rule %q: %w", rs.ID, err)
 		}
 		c.rules = append(c.rules, r)
 	}
 	for _, name := range []string{"explanatory", "example-marker"} {
-		if _, ok := sets[name]; ok {
+		if _, ok := sets[name]; ok || c.setsLater {
 			// The quoted-or-explanatory feature needs these phrases in the automaton.
 			if _, err := c.termsFor([]string{"@" + name}, sets); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	if err := c.checkUnique(); err != nil {
-		return nil, err
-	}
-	if len(src.Compiled) == 0 || !c.loadCompiled(src.Compiled) {
-		c.buildAutomaton()
-	}
-	return c, nil
+	return c.checkUnique()
 }
 
 func (c *catalogue) checkUnique() error {
@@ -438,7 +477,9 @@ func (c *catalogue) termsFor(items []string, sets map[string]map[string][]string
 			continue
 		}
 		var phrases []string
-		if len(it) > 1 && strings.HasPrefix(it, "@") {
+		if c.setsLater {
+			// Trusted compiled form: the patterns carry the phrases.
+		} else if len(it) > 1 && strings.HasPrefix(it, "@") {
 			set, ok := sets[it[1:]]
 			if !ok {
 				return nil, fmt.Errorf("unknown phrase set %q", it)

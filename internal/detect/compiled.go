@@ -1,82 +1,101 @@
 package detect
 
 import (
+	_ "embed" // the compiled automaton
 	"encoding/binary"
-	"errors"
 	"hash/fnv"
 )
 
-// The compiled form: rules.gen.json carries, next to the rule source, the
-// phrase patterns and the Aho–Corasick trie with its failure links and
-// merged outputs, built when the file is generated. Loading it replaces
-// folding every phrase and building the trie (~15 ms) with one linear decode,
-// which matters to short-lived hook processes.
+// rulesBin is the compiled phrase automaton for rules.gen.json, written by
+// TestGeneratedCatalogue next to it.
 //
-// Layout (unsigned varints unless noted): format version; fingerprint of the
-// terms (8 bytes, little-endian); the 256-byte class table; the class count;
-// the state count, then per state in breadth-first order its label (1 byte),
-// child count, failure state and output pattern ids (count, ids); the
-// pattern count, then per pattern its length, boundary flags (1 byte) and
-// term ids (count, ids). Breadth-first numbering makes a state's children
-// consecutive, so first-child and sibling links need not be stored.
+//go:embed rules.gen.bin
+var rulesBin []byte
+
+// The compiled form (rules.gen.bin) holds the phrase patterns and the
+// Aho–Corasick trie with its failure links and merged outputs, built when
+// the catalogue is generated. Loading it replaces folding every phrase and
+// building the trie (~15 ms) with copying a few flat arrays, which matters
+// to short-lived hook processes.
 //
-// The fingerprint covers every term's name and phrases. When it does not
-// match (rules.gen.json edited by hand, or out of date), or the data is
-// malformed, the catalogue is built from the phrases instead: slower, never
-// wrong. TestGeneratedCatalogue keeps the file in sync.
+// Layout, all integers little-endian: the 8-byte magic; the fingerprint
+// (uint64) of the rule source it was built from; the class count, state
+// count, output count, pattern count and pattern-term count (uint32 each);
+// the 256-byte class table; then the arrays label [states]uint8, first,
+// sib, fail [states]int32, outOff [states+1]int32, outIDs [outputs]int32,
+// patLen [patterns]int32, patFlags [patterns]uint8, patTermOff
+// [patterns+1]int32 and patTerms [pattern-terms]int32. States are numbered
+// breadth-first, so a state's children have larger numbers and its failure
+// state a smaller one, which the loader checks.
+//
+// The fingerprint covers the exact bytes of the rule source (phrase sets and
+// rules) in rules.gen.json. When it does not match (one file regenerated
+// without the other) or the data is malformed, the catalogue is built from
+// the phrases instead: slower, never wrong. TestGeneratedCatalogue keeps the
+// two files in sync.
 
-const compiledFormat = 1
+const compiledMagic = "moatAC\x00\x02"
 
-// fingerprint identifies the phrase inputs of the automaton.
-func (c *catalogue) fingerprint() uint64 {
+// sourceFingerprint identifies the rule source the compiled form was built
+// from: the exact JSON bytes of the phrase sets and the rules in
+// rules.gen.json.
+func sourceFingerprint(sets, rules []byte) uint64 {
 	h := fnv.New64a()
-	var n [binary.MaxVarintLen64]byte
-	h.Write(n[:binary.PutUvarint(n[:], uint64(len(c.terms)))])
-	for _, t := range c.terms {
-		h.Write([]byte(t.name))
-		h.Write([]byte{0})
-		for _, p := range t.phrases {
-			h.Write([]byte(p))
-			h.Write([]byte{1})
-		}
-		h.Write([]byte{2})
-	}
+	h.Write(sets)
+	h.Write([]byte{0})
+	h.Write(rules)
 	return h.Sum64()
 }
 
 // encodeCompiled serialises c's patterns and automaton.
-func (c *catalogue) encodeCompiled() []byte {
+func (c *catalogue) encodeCompiled(fp uint64) []byte {
 	a := c.ac
-	b := binary.AppendUvarint(nil, compiledFormat)
-	b = binary.LittleEndian.AppendUint64(b, c.fingerprint())
-	b = append(b, a.class[:]...)
-	b = binary.AppendUvarint(b, uint64(a.nclass))
 	order, newID := a.bfsOrder()
-	b = binary.AppendUvarint(b, uint64(len(order)))
-	for _, s := range order {
-		b = append(b, a.label[s])
-		k := 0
-		for n := a.first[s]; n != 0; n = a.sib[n] {
-			k++
+	n := len(order)
+	first, sib, fail := make([]int32, n), make([]int32, n), make([]int32, n)
+	label := make([]byte, n)
+	outOff := make([]int32, 1, n+1)
+	var outIDs []int32
+	next := int32(1)
+	for i, s := range order {
+		label[i], fail[i] = a.label[s], newID[a.fail[s]]
+		for k := a.first[s]; k != 0; k = a.sib[k] {
+			if first[i] == 0 {
+				first[i] = next
+			} else {
+				sib[next-1] = next
+			}
+			next++
 		}
-		b = binary.AppendUvarint(b, uint64(k))
-		b = binary.AppendUvarint(b, uint64(newID[a.fail[s]]))
-		b = appendIDs(b, a.out[s])
+		outIDs = append(outIDs, a.outputs(uint32(s))...)
+		outOff = append(outOff, int32(len(outIDs)))
 	}
-	b = binary.AppendUvarint(b, uint64(len(c.patterns)))
+	flags := make([]byte, len(c.patterns))
+	termOff := make([]int32, 1, len(c.patterns)+1)
+	var terms []int32
 	for i, p := range c.patterns {
-		b = binary.AppendUvarint(b, uint64(a.patLen[i]))
-		var flags byte
 		if p.boundStart {
-			flags |= 1
+			flags[i] |= 1
 		}
 		if p.boundEnd {
-			flags |= 2
+			flags[i] |= 2
 		}
-		b = append(b, flags)
-		b = appendIDs(b, p.terms)
+		terms = append(terms, p.terms...)
+		termOff = append(termOff, int32(len(terms)))
 	}
-	return b
+	b := []byte(compiledMagic)
+	b = binary.LittleEndian.AppendUint64(b, fp)
+	for _, v := range []int{a.nclass, n, len(outIDs), len(c.patterns), len(terms)} {
+		b = binary.LittleEndian.AppendUint32(b, uint32(v))
+	}
+	b = append(b, a.class[:]...)
+	b = append(b, label...)
+	for _, arr := range [][]int32{first, sib, fail, outOff, outIDs, a.patLen} {
+		b = appendInt32s(b, arr)
+	}
+	b = append(b, flags...)
+	b = appendInt32s(b, termOff)
+	return appendInt32s(b, terms)
 }
 
 // bfsOrder lists the states breadth-first, children in sibling order, and
@@ -95,163 +114,135 @@ func (a *automaton) bfsOrder() (order, newID []int32) {
 	return order, newID
 }
 
-func appendIDs(b []byte, ids []int32) []byte {
-	b = binary.AppendUvarint(b, uint64(len(ids)))
-	for _, id := range ids {
-		b = binary.AppendUvarint(b, uint64(id))
+func appendInt32s(b []byte, xs []int32) []byte {
+	for _, x := range xs {
+		b = binary.LittleEndian.AppendUint32(b, uint32(x))
 	}
 	return b
 }
 
-// reader decodes the compiled form; the first error sticks.
+// reader reads the compiled form; the first short read sticks.
 type reader struct {
-	b   []byte
-	err error
+	b  []byte
+	ok bool
 }
 
-var errCompiled = errors.New("malformed compiled catalogue")
-
-func (r *reader) uvarint(limit int) int {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 || v >= uint64(limit) {
-		r.err = errCompiled
-		return 0
-	}
-	r.b = r.b[n:]
-	return int(v)
-}
-
-func (r *reader) bytes(n int) []byte {
-	if r.err != nil || len(r.b) < n {
-		r.err = errCompiled
-		return make([]byte, n)
+func (r *reader) take(n int) []byte {
+	if !r.ok || n < 0 || len(r.b) < n {
+		r.ok = false
+		return nil
 	}
 	out := r.b[:n]
 	r.b = r.b[n:]
 	return out
 }
 
-// ids reads a count and that many ids below limit into pool, returning
-// the new pool and the sub-slice (capacity-capped, so appends never alias).
-func (r *reader) ids(pool []int32, limit int) ([]int32, []int32) {
-	k := r.uvarint(len(r.b) + 1)
-	if k == 0 {
-		return pool, nil
+// int32s reads n int32 values, each in [0, limit).
+func (r *reader) int32s(n, limit int) []int32 {
+	raw := r.take(4 * n)
+	if raw == nil && n > 0 {
+		return nil
 	}
-	start := len(pool)
-	for j := 0; j < k; j++ {
-		pool = append(pool, int32(r.uvarint(limit)))
+	out := make([]int32, n)
+	for i := range out {
+		v := binary.LittleEndian.Uint32(raw[4*i:])
+		if v >= uint32(limit) {
+			r.ok = false
+			return nil
+		}
+		out[i] = int32(v)
 	}
-	return pool, pool[start:len(pool):len(pool)]
+	return out
 }
 
 // loadCompiled fills c.patterns and c.ac from data. It reports false (and
-// leaves c unchanged) when data does not belong to c's terms or is malformed.
-func (c *catalogue) loadCompiled(data []byte) bool {
-	r := &reader{b: data}
-	if r.uvarint(compiledFormat+1) != compiledFormat {
+// leaves c unchanged) when data was built from another source (fingerprint
+// fp) or is malformed.
+func (c *catalogue) loadCompiled(data []byte, fp uint64) bool {
+	r := &reader{b: data, ok: true}
+	if string(r.take(len(compiledMagic))) != compiledMagic {
 		return false
 	}
-	if fp := r.bytes(8); r.err != nil || binary.LittleEndian.Uint64(fp) != c.fingerprint() {
+	head := r.take(8 + 5*4)
+	if !r.ok || binary.LittleEndian.Uint64(head) != fp {
 		return false
 	}
-	a := &automaton{}
-	copy(a.class[:], r.bytes(256))
-	a.nclass = r.uvarint(257)
-	n := r.uvarint(len(r.b) + 1)
-	pats, ok := a.decodeStates(r, n)
-	if !ok {
+	var cnt [5]int
+	for i := range cnt {
+		cnt[i] = int(binary.LittleEndian.Uint32(head[8+4*i:]))
+		if cnt[i] > len(data) {
+			return false // every count is bounded by the data that follows
+		}
+	}
+	nclass, n, nout, npat, nterm := cnt[0], cnt[1], cnt[2], cnt[3], cnt[4]
+	a := &automaton{nclass: nclass}
+	copy(a.class[:], r.take(256))
+	a.label = r.take(n)
+	a.first, a.sib, a.fail = r.int32s(n, n), r.int32s(n, n), r.int32s(n, n)
+	a.outOff = r.int32s(n+1, nout+1)
+	a.outIDs = r.int32s(nout, npat)
+	a.patLen = r.int32s(npat, 1<<20)
+	flags := r.take(npat)
+	termOff := r.int32s(npat+1, nterm+1)
+	terms := r.int32s(nterm, len(c.terms))
+	if !r.ok || len(r.b) != 0 || n == 0 || !a.consistent() || !offsetsOK(termOff) {
 		return false
 	}
-	patterns, ok := decodePatterns(r, a, pats, len(c.terms))
-	if !ok || len(r.b) != 0 || !a.consistent() {
-		return false
+	patterns := make([]pattern, npat)
+	for i := range patterns {
+		patterns[i] = pattern{boundStart: flags[i]&1 != 0, boundEnd: flags[i]&2 != 0,
+			terms: terms[termOff[i]:termOff[i+1]:termOff[i+1]]}
 	}
 	a.allocTables(false)
 	c.patterns, c.ac, c.compiled = patterns, a, true
 	return true
 }
 
-// consistent checks what scanning relies on: every byte's class is below
-// the class count, and no pattern ending at a state is longer than the
-// state's depth.
-func (a *automaton) consistent() bool {
-	for _, k := range a.class {
-		if int(k) >= a.nclass {
-			return false
-		}
+// offsetsOK reports whether off starts at 0 and never decreases.
+func offsetsOK(off []int32) bool {
+	if len(off) == 0 || off[0] != 0 {
+		return false
 	}
-	depth := make([]int32, len(a.first))
-	for s := range a.first {
-		for n := a.first[s]; n != 0; n = a.sib[n] {
-			depth[n] = depth[s] + 1
-		}
-		for _, id := range a.out[s] {
-			if a.patLen[id] > depth[s] {
-				return false
-			}
+	for i := 1; i < len(off); i++ {
+		if off[i] < off[i-1] {
+			return false
 		}
 	}
 	return true
 }
 
-// decodeStates reads n states; it returns the number of patterns the
-// outputs refer to (the maximum id + 1).
-func (a *automaton) decodeStates(r *reader, n int) (int, bool) {
-	if n == 0 || a.nclass == 0 {
-		return 0, false
+// consistent checks what scanning relies on: the root is state 0, every
+// other state has exactly one parent with a smaller number and a failure
+// state with a smaller number (so filling rows terminates), labels and byte
+// classes are below the class count, output offsets are well formed, and no
+// pattern ending at a state is longer than the state's depth.
+func (a *automaton) consistent() bool {
+	n := len(a.first)
+	if a.nclass < 1 || a.nclass > 256 || !offsetsOK(a.outOff) || int(a.outOff[n]) != len(a.outIDs) {
+		return false
 	}
-	a.first, a.sib = make([]int32, n), make([]int32, n)
-	a.label, a.fail = make([]uint8, n), make([]int32, n)
-	a.out = make([][]int32, n)
-	var pool []int32
-	next, maxPat := 1, 0
-	for s := 0; s < n && r.err == nil; s++ {
-		a.label[s] = r.bytes(1)[0]
-		k := r.uvarint(n - next + 1)
-		if k > 0 {
-			a.first[s] = int32(next)
-			for j := 0; j < k-1; j++ {
-				a.sib[next+j] = int32(next + j + 1)
+	for _, k := range a.class {
+		if int(k) >= a.nclass {
+			return false
+		}
+	}
+	depth := make([]int32, n)
+	parents := make([]uint8, n)
+	for s := 0; s < n; s++ {
+		if int(a.label[s]) >= a.nclass || (s > 0 && (a.fail[s] >= int32(s) || parents[s] != 1)) {
+			return false
+		}
+		for k := a.first[s]; k != 0; k = a.sib[k] {
+			if k <= int32(s) || parents[k] != 0 || (a.sib[k] != 0 && a.sib[k] <= k) {
+				return false
 			}
-			next += k
+			parents[k], depth[k] = 1, depth[s]+1
 		}
-		a.fail[s] = int32(r.uvarint(n))
-		pool, a.out[s] = r.ids(pool, 1<<30)
-		for _, id := range a.out[s] {
-			maxPat = max(maxPat, int(id)+1)
-		}
-	}
-	if r.err != nil || next != n || int(a.label[0]) != 0 {
-		return 0, false
-	}
-	for s := 1; s < n; s++ {
-		if int(a.label[s]) >= a.nclass || a.fail[s] >= int32(s) {
-			return 0, false // a failure state is always shallower
+		for _, id := range a.outputs(uint32(s)) {
+			if a.patLen[id] < 1 || a.patLen[id] > depth[s] {
+				return false
+			}
 		}
 	}
-	return maxPat, true
-}
-
-func decodePatterns(r *reader, a *automaton, minPats, nterms int) ([]pattern, bool) {
-	np := r.uvarint(len(r.b) + 1)
-	if r.err != nil || np < minPats {
-		return nil, false
-	}
-	a.patLen = make([]int32, np)
-	patterns := make([]pattern, np)
-	var pool []int32
-	for i := 0; i < np && r.err == nil; i++ {
-		a.patLen[i] = int32(r.uvarint(1 << 20))
-		if a.patLen[i] == 0 {
-			return nil, false
-		}
-		flags := r.bytes(1)[0]
-		patterns[i].boundStart, patterns[i].boundEnd = flags&1 != 0, flags&2 != 0
-		pool, patterns[i].terms = r.ids(pool, nterms)
-	}
-	return patterns, r.err == nil
+	return true
 }

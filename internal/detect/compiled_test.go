@@ -8,39 +8,40 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 )
 
-func generatedSource(t testing.TB) ruleSource {
+// generatedParts decodes rules.gen.json into its raw parts and the source.
+func generatedParts(t testing.TB) (generatedFile, ruleSource) {
 	t.Helper()
+	var g generatedFile
 	var src ruleSource
+	if err := jsonv2.Unmarshal(rulesGen, &g); err != nil {
+		t.Fatal(err)
+	}
 	if err := jsonv2.Unmarshal(rulesGen, &src); err != nil {
 		t.Fatal(err)
 	}
-	if len(src.Compiled) == 0 {
-		t.Fatal("rules.gen.json has no compiled form: run go test ./internal/detect -run TestGeneratedCatalogue -update")
-	}
-	return src
+	return g, src
 }
 
 // TestCompiledForm checks that the binary loads the compiled automaton (no
 // rebuild) and that it scans exactly like one built from the phrases.
 func TestCompiledForm(t *testing.T) {
-	src := generatedSource(t)
-	loaded, err := compileCatalogue(src)
+	g, src := generatedParts(t)
+	loaded, err := loadGenerated(rulesGen, rulesBin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !loaded.compiled {
 		t.Fatal("the compiled form was not used: run go test ./internal/detect -run TestGeneratedCatalogue -update")
 	}
-	if !bytes.Equal(loaded.encodeCompiled(), src.Compiled) {
+	if !bytes.Equal(loaded.encodeCompiled(sourceFingerprint(g.Sets, g.Rules)), rulesBin) {
 		t.Fatal("re-encoding the loaded automaton changes it")
 	}
-	src.Compiled = nil
 	built, err := compileCatalogue(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if built.compiled {
-		t.Fatal("built catalogue claims the compiled form")
+	if built.compiled || len(built.terms) != len(loaded.terms) || len(built.rules) != len(loaded.rules) {
+		t.Fatal("built and loaded catalogues differ in shape")
 	}
 	le, err := newEngine(loaded, Options{})
 	if err != nil {
@@ -67,23 +68,21 @@ func TestCompiledForm(t *testing.T) {
 	}
 }
 
-// TestCompiledRejectsMismatch: data from other terms, or damaged data, is
-// not used; the catalogue is built from the phrases instead.
+// TestCompiledRejectsMismatch: a compiled form from another source, or a
+// damaged one, is not used; the catalogue is built from the phrases.
 func TestCompiledRejectsMismatch(t *testing.T) {
-	src := generatedSource(t)
-	good := src.Compiled
+	g, _ := generatedParts(t)
+	good := rulesBin
 	cases := map[string][]byte{
 		"truncated":   good[:len(good)/2],
 		"trailing":    append(append([]byte(nil), good...), 0),
-		"fingerprint": flip(good, 1),
-		"format":      append([]byte{9}, good[1:]...),
+		"fingerprint": flip(good, len(compiledMagic)),
+		"magic":       flip(good, 0),
 		"empty":       {},
 	}
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {
-			s := src
-			s.Compiled = data
-			c, err := compileCatalogue(s)
+			c, err := loadGenerated(rulesGen, data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,6 +94,19 @@ func TestCompiledRejectsMismatch(t *testing.T) {
 			}
 		})
 	}
+	// Rules edited without regenerating: the fingerprint no longer matches.
+	edited := bytes.Replace(g.Rules, []byte(`"Weight":0`), []byte(`"Weight":1`), 1)
+	if _, err := compileTrusted(decodeRules(t, edited), good, sourceFingerprint(g.Sets, edited)); err == nil {
+		t.Fatal("compiled form accepted for edited rules")
+	}
+}
+
+func decodeRules(t *testing.T, raw []byte) []ruleSchema {
+	var rules []ruleSchema
+	if err := jsonv2.Unmarshal(raw, &rules); err != nil {
+		t.Fatal(err)
+	}
+	return rules
 }
 
 func flip(b []byte, i int) []byte {
@@ -108,11 +120,12 @@ func flip(b []byte, i int) []byte {
 func FuzzLoadCompiled(f *testing.F) {
 	small := &catalogue{terms: []term{{name: "x", phrases: []string{"ab", "b*", "abc"}}}}
 	small.buildAutomaton()
-	f.Add(small.encodeCompiled())
-	f.Add(small.encodeCompiled()[:20])
+	const fp = 42
+	f.Add(small.encodeCompiled(fp))
+	f.Add(small.encodeCompiled(fp)[:20])
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := &catalogue{terms: small.terms}
-		if !c.loadCompiled(data) {
+		if !c.loadCompiled(data, fp) {
 			return
 		}
 		c.ac.scan([]byte("xab abc bab ab"), func(id int32, s, e int) {

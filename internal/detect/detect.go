@@ -95,7 +95,7 @@ var (
 // New builds an engine from the embedded rule catalogue. It fails when a
 // disabled id names no rule, so a typo never silently disables nothing.
 func New(opts Options) (*Engine, error) {
-	defaultOnce.Do(func() { defaultCat, defaultErr = loadGenerated(rulesGen) })
+	defaultOnce.Do(func() { defaultCat, defaultErr = loadGenerated(rulesGen, rulesBin) })
 	if defaultErr != nil {
 		return nil, fmt.Errorf("load rule catalogue: %w", defaultErr)
 	}

@@ -7,9 +7,10 @@ import (
 	"testing"
 )
 
-// TestGeneratedCatalogue keeps rules.gen.json — the form the binary loads,
-// so that no process parses YAML at start-up — in sync with rules/*.yaml.
-// Run with -update after editing a rule file.
+// TestGeneratedCatalogue keeps rules.gen.json and rules.gen.bin — the forms
+// the binary loads, so that no process parses YAML or builds the phrase
+// automaton at start-up — in sync with rules/*.yaml. Run with -update after
+// editing a rule file (it rewrites both files; commit both).
 func TestGeneratedCatalogue(t *testing.T) {
 	src, err := decodeRuleFiles(ruleFS)
 	if err != nil {
@@ -19,14 +20,25 @@ func TestGeneratedCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src.Compiled = cat.encodeCompiled()
 	want, err := json.Marshal(src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want = append(want, '\n')
+	sets, err := json.Marshal(src.Sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := json.Marshal(src.Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := cat.encodeCompiled(sourceFingerprint(sets, rules))
 	if *update {
 		if err := os.WriteFile("rules.gen.json", want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile("rules.gen.bin", bin, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -34,7 +46,10 @@ func TestGeneratedCatalogue(t *testing.T) {
 	if !bytes.Equal(want, rulesGen) {
 		t.Fatal("rules.gen.json is out of date: run go test ./internal/detect -run TestGeneratedCatalogue -update")
 	}
-	if _, err := loadGenerated(rulesGen); err != nil {
+	if !bytes.Equal(bin, rulesBin) {
+		t.Fatal("rules.gen.bin is out of date: run go test ./internal/detect -run TestGeneratedCatalogue -update (and commit it with rules.gen.json)")
+	}
+	if _, err := loadGenerated(rulesGen, rulesBin); err != nil {
 		t.Fatal(err)
 	}
 }
