@@ -489,3 +489,17 @@ func marshal(v any) ([]byte, error) {
 func OpenDefault(stateDir string, now func() time.Time) (*JSONL, error) {
 	return Open(Options{Dir: Dir(stateDir), Now: now})
 }
+
+// SyncEnv names the environment variable that chooses the sync mode of a
+// long-running writer (moat run): "always" or "interval" (the default).
+const SyncEnv = "MOAT_AUDIT_SYNC"
+
+// OpenDefaultEnv is OpenDefault with the sync mode read from SyncEnv
+// through getenv. An unknown mode is an error, not a silent default.
+func OpenDefaultEnv(stateDir string, now func() time.Time, getenv func(string) string) (*JSONL, error) {
+	mode, err := ParseSync(getenv(SyncEnv))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", SyncEnv, err)
+	}
+	return Open(Options{Dir: Dir(stateDir), Now: now, Sync: mode})
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -265,4 +266,23 @@ func TestChildKilledWriter(t *testing.T) {
 	writeN(t, s, n, "child")
 	os.Stdout.WriteString("written\n")
 	time.Sleep(time.Hour) // killed here, with unsynced records and no Close
+}
+
+func TestOpenDefaultEnv(t *testing.T) {
+	state := t.TempDir()
+	env := map[string]string{SyncEnv: "always"}
+	s, err := OpenDefaultEnv(state, nil, func(k string) string { return env[k] })
+	if err != nil || s.opts.Sync != SyncAlways {
+		t.Fatalf("always: %v", err)
+	}
+	s.Close()
+	env[SyncEnv] = ""
+	if s, err = OpenDefaultEnv(state, nil, func(k string) string { return env[k] }); err != nil || s.opts.Sync != SyncInterval {
+		t.Fatalf("default: %v", err)
+	}
+	s.Close()
+	env[SyncEnv] = "fast"
+	if _, err := OpenDefaultEnv(state, nil, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), SyncEnv) {
+		t.Fatalf("unknown mode: %v", err)
+	}
 }

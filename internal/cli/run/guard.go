@@ -125,7 +125,7 @@ func startGuard(f *cmdutil.Factory, o *options, how []string, transportName stri
 	} else {
 		r.db, opts.Store = db, db
 	}
-	sink, err := audit.OpenDefault(f.State(), f.Now)
+	sink, err := audit.OpenDefaultEnv(f.State(), f.Now, f.IO.Getenv)
 	if err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "moat: the audit log could not be opened, so every tool call will be denied: %v\n", err)
 		opts.Audit = brokenSink{err}

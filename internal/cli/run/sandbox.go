@@ -62,7 +62,7 @@ func startSandbox(f *cmdutil.Factory, o *options, args []string) (*sandboxRun, e
 	}
 	pol = pol.Merge(sandbox.Policy{Read: o.sandbox.read, Write: o.sandbox.write, Env: o.sandbox.envs,
 		Hosts: o.sandbox.hosts, CIDRs: o.sandbox.cidrs})
-	sink, err := audit.OpenDefault(f.State(), f.Now)
+	sink, err := audit.OpenDefaultEnv(f.State(), f.Now, f.IO.Getenv)
 	if err != nil {
 		return nil, fmt.Errorf("opening the audit log for the sandbox: %w", err)
 	}
