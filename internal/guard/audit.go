@@ -43,7 +43,7 @@ const (
 // calls are denied (failed reports why).
 type auditor struct {
 	sink   audit.Sink
-	ch     chan audit.Event
+	ch     chan queued
 	done   chan struct{}
 	broken atomic.Pointer[error]
 	once   sync.Once
@@ -53,16 +53,22 @@ func newAuditor(sink audit.Sink) *auditor {
 	if sink == nil {
 		sink = audit.Discard
 	}
-	a := &auditor{sink: sink, ch: make(chan audit.Event, auditQueue), done: make(chan struct{})}
+	a := &auditor{sink: sink, ch: make(chan queued, auditQueue), done: make(chan struct{})}
 	go a.loop()
 	return a
 }
 
 func (a *auditor) loop() {
 	defer close(a.done)
-	for e := range a.ch {
+	for q := range a.ch {
 		if a.broken.Load() != nil {
 			continue
+		}
+		e := q.e
+		if q.hashArgs {
+			if h, err := policy.CanonicalArgsHash(e.Args); err == nil {
+				e.ArgsHash = h
+			}
 		}
 		if err := a.sink.Write(e); err != nil {
 			err = fmt.Errorf("audit log unavailable: %w", err)
@@ -71,20 +77,32 @@ func (a *auditor) loop() {
 	}
 }
 
+// queued is an event waiting for the audit goroutine; hashArgs asks it to
+// fill ArgsHash from Args there, off the call's path.
+type queued struct {
+	e        audit.Event
+	hashArgs bool
+}
+
 // write queues e.
-func (a *auditor) write(e audit.Event) {
+func (a *auditor) write(e audit.Event) { a.enqueue(queued{e: e}) }
+
+// writeHashed queues e and has its ArgsHash computed on the audit goroutine.
+func (a *auditor) writeHashed(e audit.Event) { a.enqueue(queued{e: e, hashArgs: true}) }
+
+func (a *auditor) enqueue(q queued) {
 	if a.broken.Load() != nil {
 		return
 	}
 	select {
-	case a.ch <- e:
+	case a.ch <- q:
 		return
 	default:
 	}
 	t := time.NewTimer(auditWait)
 	defer t.Stop()
 	select {
-	case a.ch <- e:
+	case a.ch <- q:
 	case <-t.C:
 		err := errors.New("audit log unavailable: writes are not keeping up")
 		a.broken.CompareAndSwap(nil, &err)

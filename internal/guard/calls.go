@@ -191,10 +191,7 @@ func (g *Guard) recordDecision(req policy.Request, d policy.Decision, decision, 
 	}
 	e.Tool, e.Method, e.Decision, e.Rule, e.Reason = req.Tool.Name, "tools/call", decision, d.RuleID, d.Reason
 	e.Grant, e.Approval, e.Args = d.GrantID, approval, req.Arguments
-	if h, err := policy.CanonicalArgsHash(req.Arguments); err == nil {
-		e.ArgsHash = h
-	}
-	g.audit.write(e)
+	g.audit.writeHashed(e) // args_hash is computed on the audit goroutine
 }
 
 // denyText is what the model reads: this server and tool only.

@@ -355,3 +355,29 @@ func TestNoPinAudited(t *testing.T) {
 		t.Errorf("audit = %v", got)
 	}
 }
+
+// TestDecisionArgsHash: the args_hash of a decision record (computed on
+// the audit goroutine) is the canonical hash grants bind to.
+func TestDecisionArgsHash(t *testing.T) {
+	h := newHarness(t, nil)
+	h.initialize(t, false)
+	h.list(t, tool("read", "Reads a file."))
+	args := `{"path": "/home/me/notes.txt", "n": 2}`
+	if got := h.call(t, "read", args); got != "forward" {
+		t.Fatalf("call: %q", got)
+	}
+	h.g.Close() // flush the audit queue
+	want, err := policy.CanonicalArgsHash([]byte(args))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range h.audit.Events() {
+		if e.Kind == audit.KindDecision && e.Tool == "read" {
+			if e.ArgsHash != want {
+				t.Fatalf("args_hash %q, want %q", e.ArgsHash, want)
+			}
+			return
+		}
+	}
+	t.Fatal("no decision record")
+}
