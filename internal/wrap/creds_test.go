@@ -7,6 +7,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/tailscale/hujson"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // wrappedArgv returns, per wrapped server, its new command line.
@@ -14,14 +15,28 @@ func wrappedArgv(t *testing.T, f Format, res Result) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	var doc map[string]any
-	if f == TOML {
+	if len(res.Records) == 0 {
+		return out
+	}
+	switch f {
+	case TOML:
 		if err := toml.Unmarshal(res.Data, &doc); err != nil {
+			t.Fatal(err)
+		}
+	case YAML:
+		if err := yaml.Unmarshal(res.Data, &doc); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, r := range res.Records {
 		var argv []string
 		switch f {
+		case YAML:
+			srv := yamlServer(doc, r.Server)
+			argv = append(argv, srv["command"].(string))
+			for _, a := range srv["args"].([]any) {
+				argv = append(argv, a.(string))
+			}
 		case TOML:
 			srv := doc[r.Path[0]].(map[string]any)[r.Path[1]].(map[string]any)
 			argv = append(argv, srv["command"].(string))

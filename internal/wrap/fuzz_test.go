@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pelletier/go-toml/v2"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 func seedFiles(f *testing.F, ext ...string) {
@@ -29,8 +30,11 @@ func seedFiles(f *testing.F, ext ...string) {
 // roundTrip checks the properties every successful wrap must have.
 func roundTrip(t *testing.T, format Format, data []byte) {
 	o := Options{Moat: testMoat, Client: "claude-code"}
-	if format == TOML {
+	switch format {
+	case TOML:
 		o.Client = "codex"
+	case YAML:
+		o.Client = "continue"
 	}
 	res, err := Wrap(format, data, o)
 	if err != nil {
@@ -69,6 +73,14 @@ func FuzzTOML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { roundTrip(t, TOML, data) })
 }
 
+func FuzzYAML(f *testing.F) {
+	seedFiles(f, ".yaml", ".yml")
+	f.Add([]byte("mcpServers:\n  - name: a\n    command: x\n"))
+	f.Add([]byte("mcpServers:\n- name: a\n  url: http://h/\n  requestOptions:\n    headers:\n      Authorization: t\n# end\n"))
+	f.Add([]byte("mcpServers:\n  a:\n    command: x\n    args:\n    - |\n      y\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { roundTrip(t, YAML, data) })
+}
+
 // FuzzEntry builds valid configurations from arbitrary names and values
 // in both formats: each must wrap, and round-trip exactly.
 func FuzzEntry(f *testing.F) {
@@ -100,6 +112,21 @@ func FuzzEntry(f *testing.F) {
 		}
 		if tm, err = toml.Marshal(map[string]any{"mcp_servers": doc["mcpServers"]}); err == nil {
 			roundTrip(t, TOML, tm)
+		}
+		var list []any
+		for _, n := range []string{name, name + "r", name + "h"} {
+			srv := doc["mcpServers"].(map[string]any)[n].(map[string]any)
+			item := map[string]any{"name": n}
+			for k, v := range srv {
+				if k == "http_headers" {
+					k = "headers"
+				}
+				item[k] = v
+			}
+			list = append(list, item)
+		}
+		if ym, err := yaml.Marshal(map[string]any{"mcpServers": list}); err == nil {
+			roundTrip(t, YAML, ym)
 		}
 	})
 }

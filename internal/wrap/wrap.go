@@ -1,12 +1,14 @@
 // Package wrap rewrites MCP client configurations so that every server runs
 // through `moat run`, and restores them exactly. It is a pure transform:
 // configuration bytes in, configuration bytes out, for JSON/JSONC (every
-// JSON client: mcpServers, servers, mcp, context_servers, …) and Codex
-// TOML. Each wrapped entry is spliced into the file in place, so every other
-// byte — comments, formatting, other settings — is untouched; the entry's
-// original text and its wrapped text are returned as a Record, which the
-// caller keeps in a sidecar file so that Unwrap can put the original bytes
-// back, and refuse an entry the user has edited since.
+// JSON client: mcpServers, servers, mcp, context_servers, …), Codex TOML
+// and Continue YAML. Each wrapped entry is spliced into the file in place,
+// so every other byte — comments, formatting, other settings — is
+// untouched; the entry's original text and its wrapped text are returned
+// as a Record, which the caller keeps in a sidecar file so that Unwrap can
+// put the original bytes back, and refuse an entry the user has edited
+// since. Credential headers of remote servers move into the wrapped
+// entry's environment, never onto moat run's command line.
 package wrap
 
 import (
@@ -25,6 +27,7 @@ type Format string
 const (
 	JSON Format = "json" // JSON with comments and trailing commas (JSONC)
 	TOML Format = "toml" // Codex config.toml
+	YAML Format = "yaml" // Continue config.yaml and .continue/mcpServers/*.yaml
 )
 
 // MaxSize is the largest configuration file Wrap and Unwrap accept.
@@ -92,7 +95,7 @@ func FormatOf(name string) (Format, error) {
 	case ".toml":
 		return TOML, nil
 	case ".yaml", ".yml":
-		return "", fmt.Errorf("YAML client configurations (Continue, Goose) are not supported yet; add `moat run --name NAME --` in front of each server's command by hand")
+		return YAML, nil
 	}
 	return JSON, nil
 }
@@ -110,6 +113,8 @@ func Wrap(f Format, data []byte, o Options) (Result, error) {
 		return wrapJSON(data, o)
 	case TOML:
 		return wrapTOML(data, o)
+	case YAML:
+		return wrapYAML(data, o)
 	}
 	return Result{}, fmt.Errorf("unknown format %q", f)
 }
@@ -131,6 +136,12 @@ func Unwrap(f Format, data []byte, recs []Record, only string) ([]byte, []Record
 		locate = l
 	case TOML:
 		locate = func(p []string) (int, int, error) { return tomlSection(data, p) }
+	case YAML:
+		d, err := parseYAMLDoc(data)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		locate = d.locate
 	default:
 		return nil, nil, nil, fmt.Errorf("unknown format %q", f)
 	}
@@ -231,9 +242,10 @@ func headerProblem(name, value string) string {
 	return ""
 }
 
-// refersToEnv reports ${VAR}, ${env:VAR}, ${input:x}, {env:VAR} and $VAR.
+// refersToEnv reports ${VAR}, ${env:VAR}, ${input:x}, {env:VAR}, $VAR and
+// Continue's {{VAR}} / ${{ secrets.X }} templates.
 func refersToEnv(v string) bool {
-	if strings.Contains(v, "${") || strings.Contains(v, "{env:") || strings.Contains(v, "{file:") {
+	if strings.Contains(v, "${") || strings.Contains(v, "{env:") || strings.Contains(v, "{file:") || strings.Contains(v, "{{") {
 		return true
 	}
 	for i := 0; i+1 < len(v); i++ {

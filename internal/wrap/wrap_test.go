@@ -136,6 +136,9 @@ func TestUnwrapRefusesEdited(t *testing.T) {
 			}
 			first := res.Records[0]
 			edited := strings.Replace(first.Wrapped, `"--name"`, `"--name", "--sandbox=strict", "--name"`, 1)
+			if f == YAML {
+				edited = strings.Replace(first.Wrapped, `"--name"`, `"--name="`, 1)
+			}
 			if edited == first.Wrapped {
 				t.Fatal("could not edit")
 			}
@@ -214,13 +217,17 @@ func TestRejects(t *testing.T) {
 	}{
 		{JSON, `{"mcpServers": {`},
 		{TOML, "[mcp_servers.x\ncommand = 1"},
+		{YAML, "mcpServers:\n  - name: [x\n"},
+		{YAML, "mcpServers:\n  - name: a\n    command: x\n    command: y\n"},
+		{YAML, "base: &b\n  command: x\nmcpServers:\n  - name: a\n    <<: *b\n"},
+		{YAML, "mcpServers: []\n---\nmcpServers: []\n"},
 	} {
 		if _, err := Wrap(c.f, []byte(c.data), Options{Moat: testMoat}); err == nil {
 			t.Errorf("Wrap(%q) accepted", c.data)
 		}
 	}
-	if _, err := FormatOf("config.yaml"); err == nil {
-		t.Error("YAML accepted")
+	if f, err := FormatOf("config.yaml"); err != nil || f != YAML {
+		t.Errorf("FormatOf(config.yaml) = %v, %v", f, err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestE2EWrappedConfigRuns(t *testing.T) {
 	t.Setenv("MOAT_STATE_DIR", filepath.Join(dir, "state"))
 	t.Setenv("MOAT_CONFIG_DIR", filepath.Join(dir, "config"))
 
-	var sawHeader atomic.Bool
+	var sawHeader, sawAuth atomic.Bool
 	s := mcp.NewServer(&mcp.Implementation{Name: "remote", Version: "1"}, nil)
 	mcp.AddTool(s, &mcp.Tool{Name: "ping", Description: "answers pong"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "pong"}}}, nil, nil
@@ -54,6 +55,9 @@ func TestE2EWrappedConfigRuns(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Client") == "moat-e2e" {
 			sawHeader.Store(true)
+		}
+		if r.Header.Get("Authorization") == "Bearer "+e2eToken {
+			sawAuth.Store(true)
 		}
 		h.ServeHTTP(w, r)
 	}))
@@ -65,7 +69,7 @@ func TestE2EWrappedConfigRuns(t *testing.T) {
   // wrapped by the e2e test
   "mcpServers": {
     "everything": {"command": ` + q(node) + `, "args": [` + q(everything) + `, "stdio"], "env": {"MOAT_E2E": "1"}},
-    "remote": {"type": "http", "url": ` + q(srv.URL) + `, "headers": {"X-Client": "moat-e2e"}}
+    "remote": {"type": "http", "url": ` + q(srv.URL) + `, "headers": {"X-Client": "moat-e2e", "Authorization": "Bearer ${MOAT_E2E_TOKEN}"}}
   }
 }
 `
@@ -92,10 +96,15 @@ func TestE2EWrappedConfigRuns(t *testing.T) {
 		if e.Command != moat {
 			t.Fatalf("%s: command %q, want %q", name, e.Command, moat)
 		}
+		for _, a := range e.Args {
+			if strings.Contains(a, "Bearer") || strings.Contains(a, "MOAT_E2E_TOKEN}") {
+				t.Errorf("%s: a header value is on the command line: %q", name, e.Args)
+			}
+		}
 		cmd := exec.Command(e.Command, e.Args...)
 		cmd.Env = os.Environ()
-		for k, v := range e.Env {
-			cmd.Env = append(cmd.Env, k+"="+v)
+		for k, v := range e.Env { // as Claude Code does: ${VAR} expanded in env values
+			cmd.Env = append(cmd.Env, k+"="+os.Expand(v, func(k string) string { return map[string]string{"MOAT_E2E_TOKEN": e2eToken}[k] }))
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		client := mcp.NewClient(&mcp.Implementation{Name: "wrap-e2e", Version: "1"}, nil)
@@ -118,6 +127,9 @@ func TestE2EWrappedConfigRuns(t *testing.T) {
 	if !sawHeader.Load() {
 		t.Error("the remote server never saw the header from the wrapped entry")
 	}
+	if !sawAuth.Load() {
+		t.Error("the remote server never saw the credential header moat run read from the environment")
+	}
 	if out, err := exec.Command(moat, "unwrap", cfg).CombinedOutput(); err != nil {
 		t.Fatalf("moat unwrap: %v\n%s", err, out)
 	}
@@ -125,6 +137,9 @@ func TestE2EWrappedConfigRuns(t *testing.T) {
 		t.Errorf("unwrap did not restore the file:\n%s", got)
 	}
 }
+
+// e2eToken is what the test "client" expands ${MOAT_E2E_TOKEN} to.
+const e2eToken = "e2e-token-not-a-real-secret"
 
 func q(s string) string {
 	b, _ := json.Marshal(s)
