@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/moat-dev/moat/internal/finding"
@@ -180,50 +179,38 @@ type ruleSource struct {
 	Rules []ruleSchema
 }
 
-// generatedFile is rules.gen.json as the binary reads it. The rule source
-// stays raw until needed: its fingerprint is taken over the exact bytes, and
-// the phrase sets are decoded only when the automaton must be built from
-// them (the compiled form is missing, stale or damaged).
-type generatedFile struct {
-	Sets  jsontext.Value
-	Rules jsontext.Value
-}
-
 // loadGenerated compiles the catalogue from rules.gen.json and its compiled
 // automaton rules.gen.bin (both kept in sync with the rule files by
-// TestGeneratedCatalogue). It decodes with the strict JSON decoder:
-// case-sensitive names, duplicate and unknown names rejected.
+// TestGeneratedCatalogue). When the compiled form belongs to this file, only
+// the file's rules array is decoded (the automaton holds the phrases);
+// otherwise the whole file is decoded and the automaton built. Decoding is
+// strict: case-sensitive names, duplicate and unknown names rejected.
 func loadGenerated(data, compiled []byte) (*catalogue, error) {
-	var g generatedFile
-	var rules []ruleSchema
-	if err := jsonv2.Unmarshal(data, &g, jsonv2.RejectUnknownMembers(true)); err != nil {
-		return nil, fmt.Errorf("decode rules.gen.json: %w (run go test ./internal/detect -run TestGeneratedCatalogue -update)", err)
-	}
-	if err := jsonv2.Unmarshal(g.Rules, &rules, jsonv2.RejectUnknownMembers(true)); err != nil {
-		return nil, fmt.Errorf("decode rules.gen.json: %w (run go test ./internal/detect -run TestGeneratedCatalogue -update)", err)
-	}
-	if len(compiled) > 0 {
-		if c, err := compileTrusted(rules, compiled, sourceFingerprint(g.Sets, g.Rules)); err == nil {
-			return c, nil
+	if h, ok := readHeader(compiled, data); ok {
+		var rules []ruleSchema
+		if err := jsonv2.Unmarshal(data[h.rulesOff:h.rulesOff+h.rulesLen], &rules, jsonv2.RejectUnknownMembers(true)); err == nil {
+			if c, err := compileTrusted(rules, compiled, h); err == nil {
+				return c, nil
+			}
 		}
 	}
-	var sets map[string]map[string][]string
-	if err := jsonv2.Unmarshal(g.Sets, &sets, jsonv2.RejectUnknownMembers(true)); err != nil {
+	var src ruleSource
+	if err := jsonv2.Unmarshal(data, &src, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return nil, fmt.Errorf("decode rules.gen.json: %w (run go test ./internal/detect -run TestGeneratedCatalogue -update)", err)
 	}
-	return compileSource(ruleSource{Sets: sets, Rules: rules}, true)
+	return compileSource(src, true)
 }
 
 // compileTrusted compiles rules against the compiled form, which holds the
 // phrase patterns, so the phrase sets are not needed. It fails when the
-// compiled form does not belong to this source or is malformed.
-func compileTrusted(rules []ruleSchema, compiled []byte, fp uint64) (*catalogue, error) {
+// compiled form is malformed.
+func compileTrusted(rules []ruleSchema, compiled []byte, h compiledHeader) (*catalogue, error) {
 	c := &catalogue{termIdx: map[string]int32{}, lazyRegex: true, setsLater: true}
 	if err := c.compileRules(rules, nil); err != nil {
 		return nil, err
 	}
-	if !c.loadCompiled(compiled, fp) {
-		return nil, errors.New("compiled form does not match")
+	if !c.loadCompiled(compiled, h) {
+		return nil, errors.New("compiled form is malformed")
 	}
 	return c, nil
 }

@@ -3,7 +3,8 @@ package detect
 import (
 	_ "embed" // the compiled automaton
 	"encoding/binary"
-	"hash/fnv"
+	"hash/crc32"
+	"unsafe"
 )
 
 // rulesBin is the compiled phrase automaton for rules.gen.json, written by
@@ -15,40 +16,38 @@ var rulesBin []byte
 // The compiled form (rules.gen.bin) holds the phrase patterns and the
 // Aho–Corasick trie with its failure links and merged outputs, built when
 // the catalogue is generated. Loading it replaces folding every phrase and
-// building the trie (~15 ms) with copying a few flat arrays, which matters
-// to short-lived hook processes.
+// building the trie (~15 ms) with checking a few flat arrays in place, and
+// lets the loader decode only the rules of rules.gen.json, not its phrase
+// sets, which matters to short-lived hook processes.
 //
-// Layout, all integers little-endian: the 8-byte magic; the fingerprint
-// (uint64) of the rule source it was built from; the class count, state
-// count, output count, pattern count and pattern-term count (uint32 each);
-// the 256-byte class table; then the arrays label [states]uint8, first,
-// sib, fail [states]int32, outOff [states+1]int32, outIDs [outputs]int32,
-// patLen [patterns]int32, patFlags [patterns]uint8, patTermOff
-// [patterns+1]int32 and patTerms [pattern-terms]int32. States are numbered
-// breadth-first, so a state's children have larger numbers and its failure
-// state a smaller one, which the loader checks.
+// Layout, all integers little-endian uint32 unless noted: the 8-byte magic;
+// the CRC-32C and length of the rules.gen.json it was built with; the
+// offset and length of the rules array inside that file; the class count,
+// state count, output count, pattern count and pattern-term count; the
+// 256-byte class table; the int32 arrays first, sib, fail [states],
+// outOff [states+1], outIDs [outputs], patLen [patterns], patTermOff
+// [patterns+1] and patTerms [pattern-terms]; then label [states] and
+// patFlags [patterns] bytes. Every int32 array starts at a multiple of 4.
+// States are numbered breadth-first: a state's children are consecutive
+// and numbered after it, its failure state before it; the loader checks
+// this and every bound that scanning relies on.
 //
-// The fingerprint covers the exact bytes of the rule source (phrase sets and
-// rules) in rules.gen.json. When it does not match (one file regenerated
-// without the other) or the data is malformed, the catalogue is built from
-// the phrases instead: slower, never wrong. TestGeneratedCatalogue keeps the
-// two files in sync.
+// When rules.gen.json does not match (one file regenerated without the
+// other) or the data is malformed, the catalogue is built from the phrases
+// instead: slower, never wrong. TestGeneratedCatalogue keeps the two files
+// in sync.
 
-const compiledMagic = "moatAC\x00\x02"
+const compiledMagic = "moatAC\x00\x03"
 
-// sourceFingerprint identifies the rule source the compiled form was built
-// from: the exact JSON bytes of the phrase sets and the rules in
-// rules.gen.json.
-func sourceFingerprint(sets, rules []byte) uint64 {
-	h := fnv.New64a()
-	h.Write(sets)
-	h.Write([]byte{0})
-	h.Write(rules)
-	return h.Sum64()
-}
+// headerLen is the magic, 4 source words, 5 counts and the class table.
+const headerLen = 8 + 4*4 + 5*4 + 256
 
-// encodeCompiled serialises c's patterns and automaton.
-func (c *catalogue) encodeCompiled(fp uint64) []byte {
+// sourceSum identifies a rules.gen.json file.
+func sourceSum(data []byte) uint32 { return crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli)) }
+
+// encodeCompiled serialises c's patterns and automaton, built from the
+// generated file src whose rules array is src[rulesOff:rulesOff+rulesLen].
+func (c *catalogue) encodeCompiled(src []byte, rulesOff, rulesLen int) []byte {
 	a := c.ac
 	order, newID := a.bfsOrder()
 	n := len(order)
@@ -84,18 +83,17 @@ func (c *catalogue) encodeCompiled(fp uint64) []byte {
 		termOff = append(termOff, int32(len(terms)))
 	}
 	b := []byte(compiledMagic)
-	b = binary.LittleEndian.AppendUint64(b, fp)
-	for _, v := range []int{a.nclass, n, len(outIDs), len(c.patterns), len(terms)} {
+	for _, v := range []int{int(sourceSum(src)), len(src), rulesOff, rulesLen, a.nclass, n, len(outIDs), len(c.patterns), len(terms)} {
 		b = binary.LittleEndian.AppendUint32(b, uint32(v))
 	}
 	b = append(b, a.class[:]...)
-	b = append(b, label...)
-	for _, arr := range [][]int32{first, sib, fail, outOff, outIDs, a.patLen} {
-		b = appendInt32s(b, arr)
+	for _, arr := range [][]int32{first, sib, fail, outOff, outIDs, a.patLen, termOff, terms} {
+		for _, x := range arr {
+			b = binary.LittleEndian.AppendUint32(b, uint32(x))
+		}
 	}
-	b = append(b, flags...)
-	b = appendInt32s(b, termOff)
-	return appendInt32s(b, terms)
+	b = append(b, label...)
+	return append(b, flags...)
 }
 
 // bfsOrder lists the states breadth-first, children in sibling order, and
@@ -114,11 +112,58 @@ func (a *automaton) bfsOrder() (order, newID []int32) {
 	return order, newID
 }
 
-func appendInt32s(b []byte, xs []int32) []byte {
-	for _, x := range xs {
-		b = binary.LittleEndian.AppendUint32(b, uint32(x))
+// compiledHeader is the decoded header of rules.gen.bin.
+type compiledHeader struct {
+	rulesOff, rulesLen                   int
+	nclass, states, outs, pats, patTerms int
+}
+
+// readHeader checks that compiled belongs to src and returns its header.
+func readHeader(compiled, src []byte) (compiledHeader, bool) {
+	var h compiledHeader
+	if len(compiled) < headerLen || string(compiled[:len(compiledMagic)]) != compiledMagic {
+		return h, false
 	}
-	return b
+	var w [9]int
+	for i := range w {
+		w[i] = int(binary.LittleEndian.Uint32(compiled[len(compiledMagic)+4*i:]))
+		if i > 0 && w[i] > len(compiled)+len(src) {
+			return h, false // counts and offsets are bounded by the data
+		}
+	}
+	if w[1] != len(src) || uint32(w[0]) != sourceSum(src) || w[2]+w[3] > len(src) {
+		return h, false
+	}
+	h = compiledHeader{rulesOff: w[2], rulesLen: w[3], nclass: w[4], states: w[5], outs: w[6], pats: w[7], patTerms: w[8]}
+	return h, true
+}
+
+// loadCompiled fills c.patterns and c.ac from compiled (whose header is h).
+// It reports false, leaving c unchanged, when the data is malformed.
+func (c *catalogue) loadCompiled(compiled []byte, h compiledHeader) bool {
+	n, npat := h.states, h.pats
+	r := &reader{b: compiled[headerLen:], ok: true}
+	a := &automaton{nclass: h.nclass}
+	copy(a.class[:], compiled[headerLen-256:headerLen])
+	a.first, a.sib, a.fail = r.int32s(n, n), r.int32s(n, n), r.int32s(n, n)
+	a.outOff = r.int32s(n+1, h.outs+1)
+	a.outIDs = r.int32s(h.outs, npat)
+	a.patLen = r.int32s(npat, 1<<16)
+	termOff := r.int32s(npat+1, h.patTerms+1)
+	terms := r.int32s(h.patTerms, len(c.terms))
+	a.label = r.take(n)
+	flags := r.take(npat)
+	if !r.ok || len(r.b) != 0 || n == 0 || !a.consistent() || !offsetsOK(termOff) || int(termOff[npat]) != len(terms) {
+		return false
+	}
+	patterns := make([]pattern, npat)
+	for i := range patterns {
+		patterns[i] = pattern{boundStart: flags[i]&1 != 0, boundEnd: flags[i]&2 != 0,
+			terms: terms[termOff[i]:termOff[i+1]:termOff[i+1]]}
+	}
+	a.allocTables(false)
+	c.patterns, c.ac, c.compiled = patterns, a, true
+	return true
 }
 
 // reader reads the compiled form; the first short read sticks.
@@ -137,66 +182,34 @@ func (r *reader) take(n int) []byte {
 	return out
 }
 
-// int32s reads n int32 values, each in [0, limit).
+// int32s returns the next n int32 values, each checked to be in [0, limit).
+// The array is used in place when the platform allows (little-endian,
+// aligned), else copied. The automaton never writes to these arrays.
 func (r *reader) int32s(n, limit int) []int32 {
 	raw := r.take(4 * n)
-	if raw == nil && n > 0 {
+	if !r.ok || n == 0 {
 		return nil
 	}
-	out := make([]int32, n)
-	for i := range out {
-		v := binary.LittleEndian.Uint32(raw[4*i:])
-		if v >= uint32(limit) {
+	var out []int32
+	if inPlace && uintptr(unsafe.Pointer(&raw[0]))%4 == 0 {
+		out = unsafe.Slice((*int32)(unsafe.Pointer(&raw[0])), n)
+	} else {
+		out = make([]int32, n)
+		for i := range out {
+			out[i] = int32(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
+	}
+	for _, v := range out {
+		if uint32(v) >= uint32(limit) {
 			r.ok = false
 			return nil
 		}
-		out[i] = int32(v)
 	}
 	return out
 }
 
-// loadCompiled fills c.patterns and c.ac from data. It reports false (and
-// leaves c unchanged) when data was built from another source (fingerprint
-// fp) or is malformed.
-func (c *catalogue) loadCompiled(data []byte, fp uint64) bool {
-	r := &reader{b: data, ok: true}
-	if string(r.take(len(compiledMagic))) != compiledMagic {
-		return false
-	}
-	head := r.take(8 + 5*4)
-	if !r.ok || binary.LittleEndian.Uint64(head) != fp {
-		return false
-	}
-	var cnt [5]int
-	for i := range cnt {
-		cnt[i] = int(binary.LittleEndian.Uint32(head[8+4*i:]))
-		if cnt[i] > len(data) {
-			return false // every count is bounded by the data that follows
-		}
-	}
-	nclass, n, nout, npat, nterm := cnt[0], cnt[1], cnt[2], cnt[3], cnt[4]
-	a := &automaton{nclass: nclass}
-	copy(a.class[:], r.take(256))
-	a.label = r.take(n)
-	a.first, a.sib, a.fail = r.int32s(n, n), r.int32s(n, n), r.int32s(n, n)
-	a.outOff = r.int32s(n+1, nout+1)
-	a.outIDs = r.int32s(nout, npat)
-	a.patLen = r.int32s(npat, 1<<20)
-	flags := r.take(npat)
-	termOff := r.int32s(npat+1, nterm+1)
-	terms := r.int32s(nterm, len(c.terms))
-	if !r.ok || len(r.b) != 0 || n == 0 || !a.consistent() || !offsetsOK(termOff) {
-		return false
-	}
-	patterns := make([]pattern, npat)
-	for i := range patterns {
-		patterns[i] = pattern{boundStart: flags[i]&1 != 0, boundEnd: flags[i]&2 != 0,
-			terms: terms[termOff[i]:termOff[i+1]:termOff[i+1]]}
-	}
-	a.allocTables(false)
-	c.patterns, c.ac, c.compiled = patterns, a, true
-	return true
-}
+// inPlace reports whether int32 arrays can be read without converting.
+var inPlace = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
 // offsetsOK reports whether off starts at 0 and never decreases.
 func offsetsOK(off []int32) bool {
@@ -211,11 +224,12 @@ func offsetsOK(off []int32) bool {
 	return true
 }
 
-// consistent checks what scanning relies on: the root is state 0, every
-// other state has exactly one parent with a smaller number and a failure
-// state with a smaller number (so filling rows terminates), labels and byte
-// classes are below the class count, output offsets are well formed, and no
-// pattern ending at a state is longer than the state's depth.
+// consistent checks what scanning relies on: states form a breadth-first
+// tree (each state's children are the next unused numbers, in order, so
+// every state but the root has exactly one parent), every failure state is
+// numbered before its state (so filling rows terminates), labels and byte
+// classes are below the class count, output offsets are well formed, and
+// no pattern ending at a state is longer than the state's depth.
 func (a *automaton) consistent() bool {
 	n := len(a.first)
 	if a.nclass < 1 || a.nclass > 256 || !offsetsOK(a.outOff) || int(a.outOff[n]) != len(a.outIDs) {
@@ -226,23 +240,27 @@ func (a *automaton) consistent() bool {
 			return false
 		}
 	}
-	depth := make([]int32, n)
-	parents := make([]uint8, n)
+	depth := make([]uint16, n)
+	next := int32(1)
 	for s := 0; s < n; s++ {
-		if int(a.label[s]) >= a.nclass || (s > 0 && (a.fail[s] >= int32(s) || parents[s] != 1)) {
+		if int(a.label[s]) >= a.nclass || (s > 0 && a.fail[s] >= int32(s)) {
+			return false
+		}
+		if k := a.first[s]; k != 0 && k != next {
 			return false
 		}
 		for k := a.first[s]; k != 0; k = a.sib[k] {
-			if k <= int32(s) || parents[k] != 0 || (a.sib[k] != 0 && a.sib[k] <= k) {
+			if k != next || depth[s] == 1<<16-1 {
 				return false
 			}
-			parents[k], depth[k] = 1, depth[s]+1
+			depth[k] = depth[s] + 1
+			next++
 		}
 		for _, id := range a.outputs(uint32(s)) {
-			if a.patLen[id] < 1 || a.patLen[id] > depth[s] {
+			if a.patLen[id] < 1 || a.patLen[id] > int32(depth[s]) {
 				return false
 			}
 		}
 	}
-	return true
+	return int(next) == n
 }

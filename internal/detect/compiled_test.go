@@ -8,24 +8,13 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 )
 
-// generatedParts decodes rules.gen.json into its raw parts and the source.
-func generatedParts(t testing.TB) (generatedFile, ruleSource) {
-	t.Helper()
-	var g generatedFile
-	var src ruleSource
-	if err := jsonv2.Unmarshal(rulesGen, &g); err != nil {
-		t.Fatal(err)
-	}
-	if err := jsonv2.Unmarshal(rulesGen, &src); err != nil {
-		t.Fatal(err)
-	}
-	return g, src
-}
-
 // TestCompiledForm checks that the binary loads the compiled automaton (no
 // rebuild) and that it scans exactly like one built from the phrases.
 func TestCompiledForm(t *testing.T) {
-	g, src := generatedParts(t)
+	h, ok := readHeader(rulesBin, rulesGen)
+	if !ok {
+		t.Fatal("rules.gen.bin does not belong to rules.gen.json: run go test ./internal/detect -run TestGeneratedCatalogue -update")
+	}
 	loaded, err := loadGenerated(rulesGen, rulesBin)
 	if err != nil {
 		t.Fatal(err)
@@ -33,8 +22,12 @@ func TestCompiledForm(t *testing.T) {
 	if !loaded.compiled {
 		t.Fatal("the compiled form was not used: run go test ./internal/detect -run TestGeneratedCatalogue -update")
 	}
-	if !bytes.Equal(loaded.encodeCompiled(sourceFingerprint(g.Sets, g.Rules)), rulesBin) {
+	if !bytes.Equal(loaded.encodeCompiled(rulesGen, h.rulesOff, h.rulesLen), rulesBin) {
 		t.Fatal("re-encoding the loaded automaton changes it")
+	}
+	var src ruleSource
+	if err := jsonv2.Unmarshal(rulesGen, &src); err != nil {
+		t.Fatal(err)
 	}
 	built, err := compileCatalogue(src)
 	if err != nil {
@@ -68,45 +61,32 @@ func TestCompiledForm(t *testing.T) {
 	}
 }
 
-// TestCompiledRejectsMismatch: a compiled form from another source, or a
-// damaged one, is not used; the catalogue is built from the phrases.
+// TestCompiledRejectsMismatch: a compiled form for another rules.gen.json,
+// or a damaged one, is not used; the catalogue is built from the phrases.
 func TestCompiledRejectsMismatch(t *testing.T) {
-	g, _ := generatedParts(t)
-	good := rulesBin
-	cases := map[string][]byte{
-		"truncated":   good[:len(good)/2],
-		"trailing":    append(append([]byte(nil), good...), 0),
-		"fingerprint": flip(good, len(compiledMagic)),
-		"magic":       flip(good, 0),
-		"empty":       {},
+	edited := append(bytes.TrimSuffix(rulesGen[:len(rulesGen):len(rulesGen)], []byte("\n")), " \n"...)
+	cases := map[string]struct{ gen, bin []byte }{
+		"truncated":    {rulesGen, rulesBin[:len(rulesBin)/2]},
+		"trailing":     {rulesGen, append(append([]byte(nil), rulesBin...), 0)},
+		"checksum":     {rulesGen, flip(rulesBin, len(compiledMagic))},
+		"magic":        {rulesGen, flip(rulesBin, 0)},
+		"empty":        {rulesGen, nil},
+		"edited rules": {edited, rulesBin},
 	}
-	for name, data := range cases {
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			c, err := loadGenerated(rulesGen, data)
+			c, err := loadGenerated(tc.gen, tc.bin)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if c.compiled {
-				t.Fatal("damaged compiled form was used")
+				t.Fatal("compiled form was used")
 			}
 			if len(c.patterns) == 0 || c.ac == nil {
 				t.Fatal("no automaton built")
 			}
 		})
 	}
-	// Rules edited without regenerating: the fingerprint no longer matches.
-	edited := bytes.Replace(g.Rules, []byte(`"Weight":0`), []byte(`"Weight":1`), 1)
-	if _, err := compileTrusted(decodeRules(t, edited), good, sourceFingerprint(g.Sets, edited)); err == nil {
-		t.Fatal("compiled form accepted for edited rules")
-	}
-}
-
-func decodeRules(t *testing.T, raw []byte) []ruleSchema {
-	var rules []ruleSchema
-	if err := jsonv2.Unmarshal(raw, &rules); err != nil {
-		t.Fatal(err)
-	}
-	return rules
 }
 
 func flip(b []byte, i int) []byte {
@@ -120,12 +100,16 @@ func flip(b []byte, i int) []byte {
 func FuzzLoadCompiled(f *testing.F) {
 	small := &catalogue{terms: []term{{name: "x", phrases: []string{"ab", "b*", "abc"}}}}
 	small.buildAutomaton()
-	const fp = 42
-	f.Add(small.encodeCompiled(fp))
-	f.Add(small.encodeCompiled(fp)[:20])
+	src := []byte(`{"Rules":[]}`)
+	f.Add(small.encodeCompiled(src, 9, 2))
+	f.Add(small.encodeCompiled(src, 9, 2)[:headerLen+3])
 	f.Fuzz(func(t *testing.T, data []byte) {
+		h, ok := readHeader(data, src)
+		if !ok {
+			return
+		}
 		c := &catalogue{terms: small.terms}
-		if !c.loadCompiled(data, fp) {
+		if !c.loadCompiled(data, h) {
 			return
 		}
 		c.ac.scan([]byte("xab abc bab ab"), func(id int32, s, e int) {

@@ -25,15 +25,16 @@ func TestGeneratedCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = append(want, '\n')
-	sets, err := json.Marshal(src.Sets)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rules, err := json.Marshal(src.Rules)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := cat.encodeCompiled(sourceFingerprint(sets, rules))
+	// The file is {"Sets":…,"Rules":…}: the rules array ends before "}\n".
+	off := len(want) - 2 - len(rules)
+	if off < 0 || !bytes.Equal(want[off:off+len(rules)], rules) {
+		t.Fatal("cannot locate the rules array in rules.gen.json")
+	}
+	bin := cat.encodeCompiled(want, off, len(rules))
 	if *update {
 		if err := os.WriteFile("rules.gen.json", want, 0o644); err != nil {
 			t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,10 @@ import (
 	"github.com/moat-dev/moat/internal/cli/cmdutil"
 	"github.com/moat-dev/moat/internal/hook"
 )
+
+// hookMemoryLimit is the heap size at which a hook process collects
+// garbage (it does not collect before).
+const hookMemoryLimit = 256 << 20
 
 type options struct {
 	event    string
@@ -58,6 +63,12 @@ func run(ctx context.Context, f *cmdutil.Factory, rt hook.Runtime, o options) er
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
+	// A hook process lives for one decision and keeps what it loads (the
+	// catalogues), so collecting garbage on the usual schedule is wasted
+	// work: collect only when the heap nears a soft limit, which still
+	// bounds it for a large event.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(hookMemoryLimit))
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	h := &handler{f: f, rt: rt, opts: o}
 	reply := h.handle(ctx)
 	if len(reply.Stdout) > 0 {
