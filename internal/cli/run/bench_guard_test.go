@@ -54,7 +54,7 @@ func benchSession(b *testing.B, withGuard bool) *mcp.ClientSession {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { db.Close() })
-		sink, err := audit.OpenDefault(dir, time.Now)
+		sink, err := audit.OpenDefaultEnv(dir, time.Now, os.Getenv) // MOAT_AUDIT_SYNC=always|interval
 		if err != nil {
 			b.Fatal(err)
 		}
