@@ -94,25 +94,9 @@ func wrapPathArgs(name string, obj *hujson.Object, ci int, o Options) *Skip {
 // member, its credential members renamed to MOAT_HDR_* variables (values
 // and comments kept) and its plain members dropped (they become --header).
 func wrapRemote(name string, e *hujson.Object, o Options) (wrapped, *Skip) {
-	ui, u := -1, ""
-	for _, k := range []string{"url", "serverUrl", "httpUrl"} {
-		i := memberIndex(e, k)
-		if i < 0 {
-			continue
-		}
-		s, ok := litString(&e.Members[i].Value)
-		if !ok {
-			return wrapped{}, skipf(name, "%s is not a string", k)
-		}
-		if ui < 0 {
-			ui, u = i, s
-		}
-	}
-	if ui < 0 {
-		return wrapped{}, skipf(name, "no command and no url")
-	}
-	if p := urlProblem(u); p != "" {
-		return wrapped{}, skipf(name, "%s", p)
+	ui, u, skip := remoteURL(name, e)
+	if skip != nil {
+		return wrapped{}, skip
 	}
 	if memberIndex(e, "args") >= 0 {
 		return wrapped{}, skipf(name, "the entry has both a url and args; fix it first")
@@ -176,6 +160,32 @@ func wrapRemote(name string, e *hujson.Object, o Options) (wrapped, *Skip) {
 		w.note = fmt.Sprintf(remoteNote, name, name)
 	}
 	return w, nil
+}
+
+// remoteURL returns the member index and value of the entry's URL (url,
+// serverUrl or httpUrl; the first one written), checked for moat run.
+func remoteURL(name string, e *hujson.Object) (int, string, *Skip) {
+	ui, u := -1, ""
+	for _, k := range []string{"url", "serverUrl", "httpUrl"} {
+		i := memberIndex(e, k)
+		if i < 0 {
+			continue
+		}
+		s, ok := litString(&e.Members[i].Value)
+		if !ok {
+			return 0, "", skipf(name, "%s is not a string", k)
+		}
+		if ui < 0 {
+			ui, u = i, s
+		}
+	}
+	if ui < 0 {
+		return 0, "", skipf(name, "no command and no url")
+	}
+	if p := urlProblem(u); p != "" {
+		return 0, "", skipf(name, "%s", p)
+	}
+	return ui, u, nil
 }
 
 // headersToEnv renames the headers member to the environment member, keeps

@@ -19,6 +19,43 @@ func wrapYAML(data []byte, o Options) (Result, error) {
 			res.Skipped = append(res.Skipped, s)
 		}
 	}
+	// Every entry is edited against the original lines and checked once;
+	// if that check fails, entries are wrapped one at a time so that only
+	// the one at fault is skipped.
+	all, edits, changes := res, []splice{}, []yamlEdit{}
+	for _, e := range d.entries {
+		if o.Only != "" && e.name != o.Only {
+			continue
+		}
+		ye, skip := editYAMLEntry(d, data, e, o)
+		if skip != nil {
+			all.Skipped = append(all.Skipped, *skip)
+			continue
+		}
+		edits = append(edits, ye.splice)
+		changes = append(changes, ye)
+		all.add(ye)
+	}
+	out, err := apply(data, edits)
+	if err == nil && verifyYAML(data, out, changes) == nil {
+		all.Data = out
+		return all, nil
+	}
+	return wrapYAMLEach(data, d, res, o)
+}
+
+// add records a wrapped entry in the result.
+func (r *Result) add(ye yamlEdit) {
+	r.Records = append(r.Records, ye.rec)
+	r.Secrets = append(r.Secrets, ye.w.secrets...)
+	if ye.w.note != "" {
+		r.Notes = append(r.Notes, ye.w.note)
+	}
+}
+
+// wrapYAMLEach wraps the entries one after the other, parsing and checking
+// the document after each.
+func wrapYAMLEach(data []byte, d *yamlDoc, res Result, o Options) (Result, error) {
 	cur := data
 	for _, e0 := range d.entries {
 		if o.Only != "" && e0.name != o.Only {
@@ -33,17 +70,18 @@ func wrapYAML(data []byte, o Options) (Result, error) {
 		if !ok {
 			return Result{}, fmt.Errorf("internal error: entry %q lost while wrapping; nothing was written", e0.name)
 		}
-		next, rec, w, skip := wrapYAMLEntry(cd, cur, e, o)
+		ye, skip := editYAMLEntry(cd, cur, e, o)
 		if skip != nil {
 			res.Skipped = append(res.Skipped, *skip)
 			continue
 		}
-		cur = next
-		res.Records = append(res.Records, rec)
-		res.Secrets = append(res.Secrets, w.secrets...)
-		if w.note != "" {
-			res.Notes = append(res.Notes, w.note)
+		next, _ := apply(cur, []splice{ye.splice})
+		if err := verifyYAML(cur, next, []yamlEdit{ye}); err != nil {
+			res.Skipped = append(res.Skipped, *skipf(e.name, "%v; moat left it alone rather than risk the file", err))
+			continue
 		}
+		cur = next
+		res.add(ye)
 	}
 	res.Data = cur
 	return res, nil
@@ -55,9 +93,17 @@ type yamlChange struct {
 	remove []string
 }
 
-// wrapYAMLEntry rewrites one entry's lines, splices them into data and
-// checks the result.
-func wrapYAMLEntry(d *yamlDoc, data []byte, e yamlEntry, o Options) ([]byte, Record, wrapped, *Skip) {
+// yamlEdit is one wrapped entry: the splice, its record, and what it means.
+type yamlEdit struct {
+	splice splice
+	rec    Record
+	w      wrapped
+	ch     yamlChange
+	argv   []string
+}
+
+// editYAMLEntry rewrites one entry's lines.
+func editYAMLEntry(d *yamlDoc, data []byte, e yamlEntry, o Options) (yamlEdit, *Skip) {
 	ed := &yamlEditor{d: d, e: e, repl: map[int]string{}, drop: map[int]bool{}}
 	var (
 		w   wrapped
@@ -70,15 +116,10 @@ func wrapYAMLEntry(d *yamlDoc, data []byte, e yamlEntry, o Options) ([]byte, Rec
 		ch, w, skp = ed.remote(o)
 	}
 	if skp != nil {
-		return nil, Record{}, w, skp
+		return yamlEdit{}, skp
 	}
 	text := ed.text()
 	start, end := d.offs[e.first-1], d.offs[e.last]
-	out, _ := apply(data, []splice{{start, end, []byte(text)}})
-	p := []string{"mcpServers", e.name}
-	if err := verifyYAML(data, out, p, ch, text); err != nil {
-		return nil, Record{}, w, skipf(e.name, "%v; moat left it alone rather than risk the file", err)
-	}
 	argv := []string{o.Moat}
 	if a, ok := ch.set["args"].([]any); ok {
 		for _, s := range a {
@@ -86,16 +127,16 @@ func wrapYAMLEntry(d *yamlDoc, data []byte, e yamlEntry, o Options) ([]byte, Rec
 		}
 	}
 	if leaks(argv, w.secrets) {
-		return nil, Record{}, w, skipf(e.name, "internal error: a credential would end up on the command line; moat left it alone")
+		return yamlEdit{}, skipf(e.name, "internal error: a credential would end up on the command line; moat left it alone")
 	}
-	rec := Record{Server: e.name, Path: p, Original: string(data[start:end]), Wrapped: text, Env: w.env}
-	return out, rec, w, nil
+	rec := Record{Server: e.name, Path: []string{"mcpServers", e.name}, Original: string(data[start:end]), Wrapped: text, Env: w.env}
+	return yamlEdit{splice{start, end, []byte(text)}, rec, w, ch, argv}, nil
 }
 
 // verifyYAML parses the result: it must mean the input with exactly the
-// intended change to the entry, and the entry must be found again exactly
-// where moat wrote it (so that unwrap can find it).
-func verifyYAML(in, out []byte, p []string, ch yamlChange, text string) error {
+// intended changes, and each entry must be found again exactly where moat
+// wrote it (so that unwrap can find it).
+func verifyYAML(in, out []byte, edits []yamlEdit) error {
 	var want, got any
 	if err := yaml.Unmarshal(in, &want); err != nil {
 		return err
@@ -103,15 +144,17 @@ func verifyYAML(in, out []byte, p []string, ch yamlChange, text string) error {
 	if err := yaml.Unmarshal(out, &got); err != nil {
 		return fmt.Errorf("the edited file does not parse")
 	}
-	srv := yamlServer(want, p[1])
-	if srv == nil {
-		return fmt.Errorf("the entry is not where moat expected it")
-	}
-	for _, k := range ch.remove {
-		delete(srv, k)
-	}
-	for k, v := range ch.set {
-		srv[k] = v
+	for _, ye := range edits {
+		srv := yamlServer(want, ye.rec.Server)
+		if srv == nil {
+			return fmt.Errorf("the entry is not where moat expected it")
+		}
+		for _, k := range ye.ch.remove {
+			delete(srv, k)
+		}
+		for k, v := range ye.ch.set {
+			srv[k] = v
+		}
 	}
 	if !reflect.DeepEqual(want, got) {
 		return fmt.Errorf("the edited file would not mean what was intended")
@@ -120,9 +163,11 @@ func verifyYAML(in, out []byte, p []string, ch yamlChange, text string) error {
 	if err != nil {
 		return fmt.Errorf("the edited file does not parse")
 	}
-	start, end, err := d.locate(p)
-	if err != nil || string(out[start:end]) != text {
-		return fmt.Errorf("moat would not find the wrapped entry again to unwrap it")
+	for _, ye := range edits {
+		start, end, err := d.locate(ye.rec.Path)
+		if err != nil || string(out[start:end]) != ye.rec.Wrapped {
+			return fmt.Errorf("moat would not find the wrapped entry again to unwrap it")
+		}
 	}
 	return nil
 }

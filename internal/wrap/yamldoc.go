@@ -150,7 +150,11 @@ func (d *yamlDoc) collect(v *yaml.Node, end int) {
 		}
 		last = d.trimTail(c.first, last)
 		switch {
-		case count[c.name] > 1:
+		case count[c.name] > 1 || count[c.name] < 0:
+			if count[c.name] < 0 {
+				continue // reported
+			}
+			count[c.name] = -1
 			d.skipped = append(d.skipped, Skip{Server: c.name, Reason: fmt.Sprintf("server %q is defined twice; fix the file first", c.name)})
 		case c.node.Kind != yaml.MappingNode || c.node.Style&yaml.FlowStyle != 0:
 			d.skipped = append(d.skipped, Skip{Server: c.name, Reason: "the entry is not a block-style mapping; moat only edits block-style YAML"})

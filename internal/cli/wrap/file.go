@@ -39,7 +39,7 @@ func wrapFile(f *cmdutil.Factory, o *options, t target, exe string) error {
 			already++
 			continue
 		}
-		fmt.Fprintf(f.IO.ErrOut, "moat wrap: %s: server %q left as it is: %s\n", t.path, s.Server, s.Reason)
+		fmt.Fprintf(f.IO.ErrOut, "moat wrap: %s: server %q left as it is: %s\n", t.path, s.Server, redact(s.Reason, res.Secrets))
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(f.IO.ErrOut, "moat wrap: %s: note: %s\n", t.path, n)
@@ -91,6 +91,16 @@ func redact(diff string, moved []string) string {
 	return out
 }
 
+// movedSecrets are the literal credentials wrapping the restored content
+// would move into an environment: the values an unwrap diff must hide.
+func movedSecrets(format wrap.Format, restored []byte, t target) []string {
+	res, err := wrap.Wrap(format, restored, wrap.Options{Moat: "moat", Client: clientOf(t)})
+	if err != nil {
+		return nil
+	}
+	return res.Secrets
+}
+
 func alreadyNote(n int) string {
 	if n == 0 {
 		return ""
@@ -129,7 +139,7 @@ func unwrapFile(f *cmdutil.Factory, o *options, t target) (int, error) {
 		return len(refused), nil
 	}
 	if o.dryRun {
-		fmt.Fprint(f.IO.Out, redact(wrap.Diff(data, out, t.path, t.path+" (unwrapped)"), nil))
+		fmt.Fprint(f.IO.Out, redact(wrap.Diff(data, out, t.path, t.path+" (unwrapped)"), movedSecrets(format, out, t)))
 		return len(refused), nil
 	}
 	backup, err := writeBackup(real, data, mode, f.Now())

@@ -279,3 +279,35 @@ func TestOnlyNoMatch(t *testing.T) {
 		t.Errorf("files changed:\n%s", d)
 	}
 }
+
+// TestUnknownClientFile: a file moat cannot attribute to a client keeps its
+// credential headers; the message says what to do and prints no value.
+func TestUnknownClientFile(t *testing.T) {
+	h := home(t)
+	p := filepath.Join(h, "custom-mcp.json")
+	in := `{"mcpServers": {"r": {"url": "https://h.example/mcp", "headers": {"Authorization": "Bearer ` + fixtureSecret + `"}}}}`
+	if err := os.WriteFile(p, []byte(in), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, h, "wrap", p, "--moat", fakeMoat)
+	if r.code != 0 || !strings.Contains(r.stderr, "--header-env") || strings.Contains(r.stdout+r.stderr, fixtureSecret) {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if got := readFile(t, p); got != in {
+		t.Errorf("the file changed:\n%s", got)
+	}
+}
+
+// TestUnwrapDryRunRedacts: unwrap's diff hides the credentials that go back
+// from env into headers.
+func TestUnwrapDryRunRedacts(t *testing.T) {
+	h := home(t)
+	if w := run(t, h, "wrap", "--home", h, "--moat", fakeMoat); w.code != 0 {
+		t.Fatalf("wrap: exit %d %s", w.code, w.stderr)
+	}
+	u := run(t, h, "unwrap", "--dry-run", "--home", h)
+	out := u.stdout + u.stderr
+	if u.code != 0 || !strings.Contains(out, "[REDACTED]") || strings.Contains(out, fixtureSecret) || strings.Contains(out, "fixture-yaml-key-0002") {
+		t.Errorf("unwrap --dry-run: exit %d\n%s", u.code, out)
+	}
+}
