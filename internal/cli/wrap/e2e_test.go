@@ -15,6 +15,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/tailscale/hujson"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // TestE2EWrappedConfigRuns builds moat, wraps a Claude-style .mcp.json with
@@ -101,28 +102,7 @@ func TestE2EWrappedConfigRuns(t *testing.T) {
 				t.Errorf("%s: a header value is on the command line: %q", name, e.Args)
 			}
 		}
-		cmd := exec.Command(e.Command, e.Args...)
-		cmd.Env = os.Environ()
-		for k, v := range e.Env { // as Claude Code does: ${VAR} expanded in env values
-			cmd.Env = append(cmd.Env, k+"="+os.Expand(v, func(k string) string { return map[string]string{"MOAT_E2E_TOKEN": e2eToken}[k] }))
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		client := mcp.NewClient(&mcp.Implementation{Name: "wrap-e2e", Version: "1"}, nil)
-		cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
-		if err != nil {
-			cancel()
-			t.Fatalf("%s: connecting to the wrapped entry: %v", name, err)
-		}
-		tools, err := cs.ListTools(ctx, nil)
-		found := false
-		for _, tl := range tools.Tools {
-			found = found || tl.Name == tool
-		}
-		if err != nil || !found {
-			t.Errorf("%s: tools/list has no %q: %v", name, tool, err)
-		}
-		cs.Close()
-		cancel()
+		driveEntry(t, name, e.Command, e.Args, e.Env, tool)
 	}
 	if !sawHeader.Load() {
 		t.Error("the remote server never saw the header from the wrapped entry")
@@ -135,6 +115,74 @@ func TestE2EWrappedConfigRuns(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(cfg); string(got) != orig {
 		t.Errorf("unwrap did not restore the file:\n%s", got)
+	}
+	sawAuth.Store(false)
+	continueYAML(t, moat, filepath.Join(dir, "proj"), srv.URL)
+	if !sawAuth.Load() {
+		t.Error("Continue: the remote server never saw the literal credential moat run read from the environment")
+	}
+}
+
+// continueYAML wraps a Continue config.yaml whose remote server has a
+// literal credential header, runs the wrapped entry and unwraps.
+func continueYAML(t *testing.T, moat, proj, url string) {
+	cfg := filepath.Join(proj, ".continue", "config.yaml")
+	os.MkdirAll(filepath.Dir(cfg), 0o755)
+	orig := "name: e2e\nversion: 0.0.1\nschema: v1\nmcpServers:\n  # remote, literal token\n  - name: remote\n    type: streamable-http\n    url: " + url + "\n    requestOptions:\n      headers:\n        Authorization: Bearer " + e2eToken + "\n"
+	if err := os.WriteFile(cfg, []byte(orig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(moat, "wrap", cfg).CombinedOutput(); err != nil || strings.Contains(string(out), e2eToken) {
+		t.Fatalf("moat wrap: %v\n%s", err, out)
+	}
+	var doc struct {
+		MCPServers []struct {
+			Command string            `yaml:"command"`
+			Args    []string          `yaml:"args"`
+			Env     map[string]string `yaml:"env"`
+		} `yaml:"mcpServers"`
+	}
+	data, _ := os.ReadFile(cfg)
+	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.MCPServers) != 1 {
+		t.Fatalf("wrapped config: %v\n%s", err, data)
+	}
+	e := doc.MCPServers[0]
+	if e.Command != moat || strings.Contains(strings.Join(e.Args, " "), e2eToken) {
+		t.Fatalf("wrapped entry: %q %q", e.Command, e.Args)
+	}
+	driveEntry(t, "continue remote", e.Command, e.Args, e.Env, "ping")
+	if out, err := exec.Command(moat, "unwrap", cfg).CombinedOutput(); err != nil {
+		t.Fatalf("moat unwrap: %v\n%s", err, out)
+	}
+	if got, _ := os.ReadFile(cfg); string(got) != orig {
+		t.Errorf("unwrap did not restore the file:\n%s", got)
+	}
+}
+
+// driveEntry starts a wrapped entry as a client would (command, args, env
+// with ${VAR} expanded as Claude Code does) and lists its tools.
+func driveEntry(t *testing.T, name, command string, args []string, env map[string]string, tool string) {
+	t.Helper()
+	cmd := exec.Command(command, args...)
+	cmd.Env = os.Environ()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+os.Expand(v, func(k string) string { return map[string]string{"MOAT_E2E_TOKEN": e2eToken}[k] }))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := mcp.NewClient(&mcp.Implementation{Name: "wrap-e2e", Version: "1"}, nil)
+	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatalf("%s: connecting to the wrapped entry: %v", name, err)
+	}
+	defer cs.Close()
+	tools, err := cs.ListTools(ctx, nil)
+	found := false
+	for i := 0; err == nil && i < len(tools.Tools); i++ {
+		found = found || tools.Tools[i].Name == tool
+	}
+	if err != nil || !found {
+		t.Errorf("%s: tools/list has no %q: %v", name, tool, err)
 	}
 }
 
