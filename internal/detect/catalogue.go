@@ -180,15 +180,14 @@ type ruleSource struct {
 }
 
 // loadGenerated compiles the catalogue from rules.gen.json and its compiled
-// automaton rules.gen.bin (both kept in sync with the rule files by
-// TestGeneratedCatalogue). When the compiled form belongs to this file, only
-// the file's rules array is decoded (the automaton holds the phrases);
-// otherwise the whole file is decoded and the automaton built. Decoding is
-// strict: case-sensitive names, duplicate and unknown names rejected.
+// form rules.gen.bin (both kept in sync with the rule files by
+// TestGeneratedCatalogue). When the compiled form belongs to this file, the
+// rules and the automaton come from it and no JSON is decoded; otherwise
+// the file is decoded and the automaton built. Decoding is strict:
+// case-sensitive names, duplicate and unknown names rejected.
 func loadGenerated(data, compiled []byte) (*catalogue, error) {
 	if h, ok := readHeader(compiled, data); ok {
-		var rules []ruleSchema
-		if err := jsonv2.Unmarshal(data[h.rulesOff:h.rulesOff+h.rulesLen], &rules, jsonv2.RejectUnknownMembers(true)); err == nil {
+		if rules, err := decodeRules(compiled[h.sectionOff:]); err == nil {
 			if c, err := compileTrusted(rules, compiled, h); err == nil {
 				return c, nil
 			}

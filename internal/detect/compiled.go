@@ -3,6 +3,7 @@ package detect
 import (
 	_ "embed" // the compiled automaton
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	"unsafe"
 )
@@ -17,17 +18,19 @@ var rulesBin []byte
 // Aho–Corasick trie with its failure links and merged outputs, built when
 // the catalogue is generated. Loading it replaces folding every phrase and
 // building the trie (~15 ms) with checking a few flat arrays in place, and
-// lets the loader decode only the rules of rules.gen.json, not its phrase
-// sets, which matters to short-lived hook processes.
+// carries the rules already decoded, so a process reads no JSON: this
+// matters to short-lived hook processes.
 //
 // Layout, all integers little-endian uint32 unless noted: the 8-byte magic;
 // the CRC-32C and length of the rules.gen.json it was built with; the
-// offset and length of the rules array inside that file; the class count,
+// offset and length of the rule section (the decoded rules, see
+// compiled_rules.go, last in the file); the class count,
 // state count, output count, pattern count and pattern-term count; the
 // 256-byte class table; the int32 arrays first, sib, fail [states],
 // outOff [states+1], outIDs [outputs], patLen [patterns], patTermOff
 // [patterns+1] and patTerms [pattern-terms]; then label [states] and
-// patFlags [patterns] bytes. Every int32 array starts at a multiple of 4.
+// patFlags [patterns] bytes; then the rule section. Every int32 array
+// starts at a multiple of 4.
 // States are numbered breadth-first: a state's children are consecutive
 // and numbered after it, its failure state before it; the loader checks
 // this and every bound that scanning relies on.
@@ -37,7 +40,7 @@ var rulesBin []byte
 // instead: slower, never wrong. TestGeneratedCatalogue keeps the two files
 // in sync.
 
-const compiledMagic = "moatAC\x00\x03"
+const compiledMagic = "moatAC\x00\x04"
 
 // headerLen is the magic, 4 source words, 5 counts and the class table.
 const headerLen = 8 + 4*4 + 5*4 + 256
@@ -45,9 +48,13 @@ const headerLen = 8 + 4*4 + 5*4 + 256
 // sourceSum identifies a rules.gen.json file.
 func sourceSum(data []byte) uint32 { return crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli)) }
 
-// encodeCompiled serialises c's patterns and automaton, built from the
-// generated file src whose rules array is src[rulesOff:rulesOff+rulesLen].
-func (c *catalogue) encodeCompiled(src []byte, rulesOff, rulesLen int) []byte {
+// encodeCompiled serialises c's patterns and automaton and the rules, all
+// built from the generated file src.
+func (c *catalogue) encodeCompiled(src []byte, rules []ruleSchema) ([]byte, error) {
+	section, err := encodeRules(rules)
+	if err != nil {
+		return nil, err
+	}
 	a := c.ac
 	order, newID := a.bfsOrder()
 	n := len(order)
@@ -82,8 +89,9 @@ func (c *catalogue) encodeCompiled(src []byte, rulesOff, rulesLen int) []byte {
 		terms = append(terms, p.terms...)
 		termOff = append(termOff, int32(len(terms)))
 	}
+	sectionOff := headerLen + 4*(3*n+n+1+len(outIDs)+len(c.patterns)+len(c.patterns)+1+len(terms)) + n + len(flags)
 	b := []byte(compiledMagic)
-	for _, v := range []int{int(sourceSum(src)), len(src), rulesOff, rulesLen, a.nclass, n, len(outIDs), len(c.patterns), len(terms)} {
+	for _, v := range []int{int(sourceSum(src)), len(src), sectionOff, len(section), a.nclass, n, len(outIDs), len(c.patterns), len(terms)} {
 		b = binary.LittleEndian.AppendUint32(b, uint32(v))
 	}
 	b = append(b, a.class[:]...)
@@ -93,7 +101,11 @@ func (c *catalogue) encodeCompiled(src []byte, rulesOff, rulesLen int) []byte {
 		}
 	}
 	b = append(b, label...)
-	return append(b, flags...)
+	b = append(b, flags...)
+	if len(b) != sectionOff {
+		return nil, errors.New("compiled form: rule section offset is wrong")
+	}
+	return append(b, section...), nil
 }
 
 // bfsOrder lists the states breadth-first, children in sibling order, and
@@ -114,7 +126,7 @@ func (a *automaton) bfsOrder() (order, newID []int32) {
 
 // compiledHeader is the decoded header of rules.gen.bin.
 type compiledHeader struct {
-	rulesOff, rulesLen                   int
+	sectionOff, sectionLen               int // the rule section
 	nclass, states, outs, pats, patTerms int
 }
 
@@ -131,10 +143,10 @@ func readHeader(compiled, src []byte) (compiledHeader, bool) {
 			return h, false // counts and offsets are bounded by the data
 		}
 	}
-	if w[1] != len(src) || uint32(w[0]) != sourceSum(src) || w[2]+w[3] > len(src) {
+	if w[1] != len(src) || uint32(w[0]) != sourceSum(src) || w[2] < headerLen || w[2]+w[3] != len(compiled) {
 		return h, false
 	}
-	h = compiledHeader{rulesOff: w[2], rulesLen: w[3], nclass: w[4], states: w[5], outs: w[6], pats: w[7], patTerms: w[8]}
+	h = compiledHeader{sectionOff: w[2], sectionLen: w[3], nclass: w[4], states: w[5], outs: w[6], pats: w[7], patTerms: w[8]}
 	return h, true
 }
 
@@ -142,7 +154,7 @@ func readHeader(compiled, src []byte) (compiledHeader, bool) {
 // It reports false, leaving c unchanged, when the data is malformed.
 func (c *catalogue) loadCompiled(compiled []byte, h compiledHeader) bool {
 	n, npat := h.states, h.pats
-	r := &reader{b: compiled[headerLen:], ok: true}
+	r := &reader{b: compiled[headerLen:h.sectionOff], ok: true}
 	a := &automaton{nclass: h.nclass}
 	copy(a.class[:], compiled[headerLen-256:headerLen])
 	a.first, a.sib, a.fail = r.int32s(n, n), r.int32s(n, n), r.int32s(n, n)

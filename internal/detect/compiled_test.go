@@ -11,8 +11,7 @@ import (
 // TestCompiledForm checks that the binary loads the compiled automaton (no
 // rebuild) and that it scans exactly like one built from the phrases.
 func TestCompiledForm(t *testing.T) {
-	h, ok := readHeader(rulesBin, rulesGen)
-	if !ok {
+	if _, ok := readHeader(rulesBin, rulesGen); !ok {
 		t.Fatal("rules.gen.bin does not belong to rules.gen.json: run go test ./internal/detect -run TestGeneratedCatalogue -update")
 	}
 	loaded, err := loadGenerated(rulesGen, rulesBin)
@@ -22,12 +21,12 @@ func TestCompiledForm(t *testing.T) {
 	if !loaded.compiled {
 		t.Fatal("the compiled form was not used: run go test ./internal/detect -run TestGeneratedCatalogue -update")
 	}
-	if !bytes.Equal(loaded.encodeCompiled(rulesGen, h.rulesOff, h.rulesLen), rulesBin) {
-		t.Fatal("re-encoding the loaded automaton changes it")
-	}
 	var src ruleSource
 	if err := jsonv2.Unmarshal(rulesGen, &src); err != nil {
 		t.Fatal(err)
+	}
+	if again, err := loaded.encodeCompiled(rulesGen, src.Rules); err != nil || !bytes.Equal(again, rulesBin) {
+		t.Fatalf("re-encoding the loaded automaton changes it (%v)", err)
 	}
 	built, err := compileCatalogue(src)
 	if err != nil {
@@ -101,11 +100,18 @@ func FuzzLoadCompiled(f *testing.F) {
 	small := &catalogue{terms: []term{{name: "x", phrases: []string{"ab", "b*", "abc"}}}}
 	small.buildAutomaton()
 	src := []byte(`{"Rules":[]}`)
-	f.Add(small.encodeCompiled(src, 9, 2))
-	f.Add(small.encodeCompiled(src, 9, 2)[:headerLen+3])
+	seed, err := small.encodeCompiled(src, []ruleSchema{{ID: "x", Contexts: []string{"output"}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add(seed[:headerLen+3])
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, ok := readHeader(data, src)
 		if !ok {
+			return
+		}
+		if _, err := decodeRules(data[h.sectionOff:]); err != nil {
 			return
 		}
 		c := &catalogue{terms: small.terms}
@@ -117,5 +123,54 @@ func FuzzLoadCompiled(f *testing.F) {
 				t.Fatalf("bad hit %d [%d,%d)", id, s, e)
 			}
 		})
+	})
+}
+
+// TestCompiledRules: the rule section decodes to exactly what rules.gen.json
+// decodes to (nil and empty kept apart), and damage is an error.
+func TestCompiledRules(t *testing.T) {
+	var src ruleSource
+	if err := jsonv2.Unmarshal(rulesGen, &src); err != nil {
+		t.Fatal(err)
+	}
+	h, ok := readHeader(rulesBin, rulesGen)
+	if !ok {
+		t.Fatal("rules.gen.bin does not belong to rules.gen.json: run go test ./internal/detect -run TestGeneratedCatalogue -update")
+	}
+	got, err := decodeRules(rulesBin[h.sectionOff:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, src.Rules) {
+		t.Fatal("rule section differs from rules.gen.json")
+	}
+	sec := rulesBin[h.sectionOff:]
+	for _, bad := range [][]byte{sec[:len(sec)-1], append(append([]byte(nil), sec...), 0), {0xff}} {
+		if _, err := decodeRules(bad); err == nil {
+			t.Errorf("damaged section of %d bytes decoded", len(bad))
+		}
+	}
+}
+
+// FuzzDecodeRules: any bytes decode or fail without panicking.
+func FuzzDecodeRules(f *testing.F) {
+	seed, err := encodeRules([]ruleSchema{{ID: "x", Contexts: []string{"output"}, Match: matchSchema{All: [][]string{{"a"}, {}}, Severity: map[string]string{"output": "high"}}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add([]byte{2, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rules, err := decodeRules(data)
+		if err != nil {
+			return
+		}
+		again, err := encodeRules(rules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back, err := decodeRules(again); err != nil || !reflect.DeepEqual(back, rules) {
+			t.Fatalf("round trip differs: %v", err)
+		}
 	})
 }

@@ -25,16 +25,10 @@ func TestGeneratedCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = append(want, '\n')
-	rules, err := json.Marshal(src.Rules)
+	bin, err := cat.encodeCompiled(want, src.Rules)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The file is {"Sets":…,"Rules":…}: the rules array ends before "}\n".
-	off := len(want) - 2 - len(rules)
-	if off < 0 || !bytes.Equal(want[off:off+len(rules)], rules) {
-		t.Fatal("cannot locate the rules array in rules.gen.json")
-	}
-	bin := cat.encodeCompiled(want, off, len(rules))
 	if *update {
 		if err := os.WriteFile("rules.gen.json", want, 0o644); err != nil {
 			t.Fatal(err)
