@@ -245,6 +245,8 @@ func (a *automaton) scan(text []byte, emit func(id int32, start, end int)) {
 
 func (a *automaton) emitAll(s uint32, i int, emit func(id int32, start, end int)) {
 	for _, id := range a.outputs(s) {
-		emit(id, i+1-int(a.patLen[id]), i+1)
+		if start := i + 1 - int(a.patLen[id]); start >= 0 {
+			emit(id, start, i+1)
+		}
 	}
 }

@@ -236,12 +236,12 @@ func offsetsOK(off []int32) bool {
 	return true
 }
 
-// consistent checks what scanning relies on: states form a breadth-first
-// tree (each state's children are the next unused numbers, in order, so
-// every state but the root has exactly one parent), every failure state is
-// numbered before its state (so filling rows terminates), labels and byte
-// classes are below the class count, output offsets are well formed, and
-// no pattern ending at a state is longer than the state's depth.
+// consistent checks what scanning relies on: labels and byte classes are
+// below the class count, a state's first child and next sibling are
+// numbered after it (so walking children ends), its failure state before it
+// (so filling rows ends), and output offsets are well formed. Ids are range
+// checked as they are read, and scanning skips an output longer than the
+// text read so far, so no pattern length can point before the text.
 func (a *automaton) consistent() bool {
 	n := len(a.first)
 	if a.nclass < 1 || a.nclass > 256 || !offsetsOK(a.outOff) || int(a.outOff[n]) != len(a.outIDs) {
@@ -252,27 +252,12 @@ func (a *automaton) consistent() bool {
 			return false
 		}
 	}
-	depth := make([]uint16, n)
-	next := int32(1)
-	for s := 0; s < n; s++ {
-		if int(a.label[s]) >= a.nclass || (s > 0 && a.fail[s] >= int32(s)) {
+	first, sib, fail, label := a.first[:n], a.sib[:n], a.fail[:n], a.label[:n]
+	for s := 1; s < n; s++ {
+		if int(label[s]) >= a.nclass || fail[s] >= int32(s) ||
+			(first[s] != 0 && first[s] <= int32(s)) || (sib[s] != 0 && sib[s] <= int32(s)) {
 			return false
-		}
-		if k := a.first[s]; k != 0 && k != next {
-			return false
-		}
-		for k := a.first[s]; k != 0; k = a.sib[k] {
-			if k != next || depth[s] == 1<<16-1 {
-				return false
-			}
-			depth[k] = depth[s] + 1
-			next++
-		}
-		for _, id := range a.outputs(uint32(s)) {
-			if a.patLen[id] < 1 || a.patLen[id] > int32(depth[s]) {
-				return false
-			}
 		}
 	}
-	return int(next) == n
+	return first[0] >= 0 && sib[0] == 0
 }
