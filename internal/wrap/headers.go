@@ -103,7 +103,7 @@ func planHeaders(hs []header, ce clientEnv, client string) (headerPlan, string) 
 		p.envOf[i] = v
 		p.vars = append(p.vars, v)
 		p.args = append(p.args, "--header-env", h.name+"="+v)
-		if !refersToEnv(h.value) {
+		if !refersToEnv(h.value) || looksSecret(h.value) { // a reference alone is no secret
 			p.secrets = append(p.secrets, h.value)
 		}
 	}
