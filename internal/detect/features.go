@@ -76,6 +76,25 @@ func segmentStart(_ *Engine, st *state, s, _ int) bool {
 	return true
 }
 
+// jsonValueAt reports whether the double quote at f[i] opens a JSON value
+// ("key": "…"): a tool result's data, not a quotation in prose, so text in it
+// is not softened as quoted.
+func jsonValueAt(f []byte, i int) bool {
+	if f[i] != '"' {
+		return false
+	}
+	for j := i - 1; j >= 0; j-- {
+		switch f[j] {
+		case ' ':
+			continue
+		case ':':
+			return jsonKeyBefore(f, j)
+		}
+		return false
+	}
+	return false
+}
+
 // jsonKeyBefore reports whether the colon at f[i] follows a quoted key
 // (optionally with spaces between).
 func jsonKeyBefore(f []byte, i int) bool {
@@ -214,18 +233,18 @@ func inFence(st *state, s int) bool {
 // inQuotes: an opening quote before s and a closing one after end, both
 // within 160 bytes and with no line break or other quote between.
 func inQuotes(st *state, f []byte, s, end int) bool {
-	open := byte(0)
+	open, openAt := byte(0), 0
 	for i := s - 1; i >= 0 && i >= s-160; i-- {
 		c := f[i]
 		if c == ' ' && st.isBreak(i) {
 			return false
 		}
 		if c == '"' || c == '`' || (c == '\'' && (i == 0 || !isWordByte(f[i-1]))) {
-			open = c
+			open, openAt = c, i
 			break
 		}
 	}
-	if open == 0 {
+	if open == 0 || jsonValueAt(f, openAt) {
 		return false
 	}
 	for i := end; i < len(f) && i < end+160; i++ {
