@@ -77,11 +77,14 @@ func segmentStart(_ *Engine, st *state, s, _ int) bool {
 }
 
 // jsonValueAt reports whether the double quote at f[i] opens a JSON value
-// ("key": "…"): a tool result's data, not a quotation in prose, so text in it
-// is not softened as quoted.
+// ("key": "…") or an HTML attribute value (content="…"): a tool result's
+// data, not a quotation in prose, so text in it is not softened as quoted.
 func jsonValueAt(f []byte, i int) bool {
 	if f[i] != '"' {
 		return false
+	}
+	if i >= 2 && f[i-1] == '=' && (f[i-2] >= 'a' && f[i-2] <= 'z' || f[i-2] == '-') {
+		return true
 	}
 	for j := i - 1; j >= 0; j-- {
 		switch f[j] {
