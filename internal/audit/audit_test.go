@@ -93,6 +93,8 @@ func TestRedactor(t *testing.T) {
 			`{"list":["<redacted:2 chars>","<redacted:1 chars>"],"opts":{"depth":"<redacted:number>","recursive":true,"x":null},"path":"<redacted:11 chars>"}`},
 		{"keep", Redactor{KeepValues: true}, `{"path":"/etc/passwd","n":1.50}`, `{"n":1.50,"path":"/etc/passwd"}`},
 		{"empty", Redactor{}, ``, ``},
+		{"no arguments", Redactor{}, ` {} `, `{}`},
+		{"empty object with space", Redactor{}, `{ }`, `{}`},
 		{"invalid", Redactor{}, `{"a":`, `"<invalid json:5 bytes>"`},
 		{"trailing", Redactor{}, `{} {}`, `"<invalid json:5 bytes>"`},
 		{"scalar", Redactor{}, `"secret"`, `"<redacted:6 chars>"`},

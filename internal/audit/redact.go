@@ -34,6 +34,9 @@ func (r Redactor) Args(raw json.RawMessage) json.RawMessage {
 	if len(raw) == 0 {
 		return nil
 	}
+	if string(raw) == "{}" { // no arguments: nothing to redact or re-encode
+		return json.RawMessage("{}")
+	}
 	if len(raw) > maxArgsIn {
 		return quoted(fmt.Sprintf("<omitted:%d bytes>", len(raw)))
 	}
