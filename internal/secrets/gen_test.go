@@ -115,3 +115,34 @@ func strs(xs []string) string {
 	}
 	return "[]string{" + strings.Join(q, ", ") + "}"
 }
+
+// TestLazyConcurrent scans from many goroutines while the regexes are still
+// uncompiled (run with -race).
+func TestLazyConcurrent(t *testing.T) {
+	set, err := compileGenerated(genCatalogue, genPrefilter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eager := mustCompile(defaultCatalogue)
+	var texts []string
+	for _, info := range Catalogue() {
+		texts = append(texts, info.Examples.Match...)
+	}
+	done := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for _, s := range texts {
+				if a, b := set.matches(s), eager.matches(s); !reflect.DeepEqual(a, b) {
+					done <- fmt.Errorf("%q: lazy %v eager %v", s, a, b)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
