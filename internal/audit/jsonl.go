@@ -127,6 +127,7 @@ func (s *JSONL) Close() error {
 	s.closing = true
 	s.stopFlusher()
 	errs := []error{s.syncLocked()}
+	s.signalSynced(s.gc.synced) // writers waiting for room see the close
 	if s.f != nil {
 		errs = append(errs, s.f.Close())
 		s.f = nil

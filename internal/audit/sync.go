@@ -51,6 +51,7 @@ func ParseSync(s string) (SyncMode, error) {
 // groupCommit is the flusher's state, guarded by JSONL.mu.
 type groupCommit struct {
 	dirty   int           // records written since the last fsync began
+	syncing int           // flusher fsyncs in progress (outside s.mu)
 	err     error         // sticky: a failed fsync fails every later Write
 	kick    chan struct{} // cap 1: the first unsynced record was written
 	urgent  chan struct{} // cap 1: SyncBatch records are waiting
@@ -167,10 +168,12 @@ func (s *JSONL) syncPending() {
 		return
 	}
 	s.gc.dirty = 0
+	s.gc.syncing++
 	s.mu.Unlock()
 	err := s.fsync(f)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.gc.syncing--
 	// A file closed under us was synced by whoever closed it (rotate, Close).
 	if err != nil && !errors.Is(err, os.ErrClosed) {
 		_ = s.failSync(err)
@@ -182,12 +185,14 @@ func (s *JSONL) syncPending() {
 }
 
 // syncLocked fsyncs the active file now (s.mu held): before a rotation
-// renames it and when the sink closes.
+// renames it and when the sink closes. It also syncs while a flusher fsync
+// is in progress: that fsync fails harmlessly if the file is closed under
+// it, so its records must be synced here.
 func (s *JSONL) syncLocked() error {
 	if s.gc.err != nil {
 		return s.gc.err
 	}
-	if s.f == nil || s.gc.dirty == 0 {
+	if s.f == nil || s.gc.dirty == 0 && s.gc.syncing == 0 {
 		return nil
 	}
 	s.gc.dirty = 0

@@ -286,3 +286,47 @@ func TestOpenDefaultEnv(t *testing.T) {
 		t.Fatalf("unknown mode: %v", err)
 	}
 }
+
+// TestRotationDuringFlusherSync: a rotation while the flusher's fsync is
+// still running syncs the old file itself (the flusher's fsync may find
+// the file closed under it).
+func TestRotationDuringFlusherSync(t *testing.T) {
+	s, fs := openFake(t, Options{SyncBatch: 1000, MaxSize: 2048})
+	entered, release := make(chan struct{}), make(chan struct{})
+	var releaseOnce sync.Once
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // runs before the sink's Close
+	var mu sync.Mutex
+	calls := 0
+	s.fsync = func(f *os.File) error {
+		mu.Lock()
+		calls++
+		first := calls == 1
+		mu.Unlock()
+		if first {
+			close(entered)
+			<-release
+		}
+		return f.Sync()
+	}
+	writeN(t, s, 1, "a")
+	<-fs.timers
+	fs.tick <- time.Time{}
+	<-entered // the flusher is inside its fsync, with no record left dirty
+	if err := s.Write(Event{Kind: KindDecision, Reason: strings.Repeat("r", 3000)}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	n := calls
+	mu.Unlock()
+	if n != 2 {
+		t.Fatalf("rotation made %d fsync calls in all, want its own", n)
+	}
+	releaseOnce.Do(func() { close(release) })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := Files(s.opts.Dir)
+	if len(files) != 2 {
+		t.Fatalf("files %v, want a rotated file and the active one", files)
+	}
+}
