@@ -187,7 +187,8 @@ type ruleSource struct {
 // case-sensitive names, duplicate and unknown names rejected.
 func loadGenerated(data, compiled []byte) (*catalogue, error) {
 	if h, ok := readHeader(compiled, data); ok {
-		if rules, err := decodeRules(compiled[h.sectionOff:]); err == nil {
+		// The embedded data never changes, so the rules' strings share it.
+		if rules, err := decodeRulesFrom(compiled[h.sectionOff:], true); err == nil {
 			if c, err := compileTrusted(rules, compiled, h); err == nil {
 				return c, nil
 			}
@@ -431,8 +432,10 @@ func (c *catalogue) compileMatch(r *Rule, rs ruleSchema, sets map[string]map[str
 // termsFor resolves group items: "@name" is a phrase set, anything else a
 // literal phrase.
 func (c *catalogue) termsFor(items []string, sets map[string]map[string][]string) ([]int32, error) {
-	var ids []int32
-	var lits []string
+	if len(items) == 0 {
+		return nil, nil
+	}
+	nLits := 0
 	for _, it := range items {
 		if len(it) > 1 && strings.HasPrefix(it, "@") {
 			continue
@@ -440,7 +443,17 @@ func (c *catalogue) termsFor(items []string, sets map[string]map[string][]string
 		if strings.TrimSpace(it) == "" {
 			return nil, fmt.Errorf("empty phrase in group %q", items)
 		}
-		lits = append(lits, it)
+		nLits++
+	}
+	ids := make([]int32, 0, 1+len(items)-nLits)
+	lits := items[:len(items):len(items)] // all literals: share the group
+	if nLits < len(items) {
+		lits = make([]string, 0, nLits)
+		for _, it := range items {
+			if len(it) <= 1 || !strings.HasPrefix(it, "@") {
+				lits = append(lits, it)
+			}
+		}
 	}
 	if len(lits) > 0 {
 		// All literals of a group form one term, so the prefilter checks one

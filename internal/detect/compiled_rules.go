@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // The rule section of rules.gen.bin holds the decoded rules ([]ruleSchema)
@@ -74,8 +75,13 @@ func appendValue(b []byte, v reflect.Value) ([]byte, error) {
 	return nil, fmt.Errorf("rule section: cannot encode a %s", v.Type())
 }
 
-// valueReader decodes the rule section into reflect values.
-type valueReader struct{ b []byte }
+// valueReader decodes the rule section into reflect values. With alias,
+// strings share the section's bytes instead of copying them (only for
+// data that never changes: the embedded rules.gen.bin).
+type valueReader struct {
+	b     []byte
+	alias bool
+}
 
 func (r *valueReader) uvarint() (int, error) {
 	v, n := binary.Uvarint(r.b)
@@ -99,7 +105,11 @@ func (r *valueReader) decode(v reflect.Value) error {
 		if err != nil || n > len(r.b) {
 			return errRuleSection
 		}
-		v.SetString(string(r.b[:n]))
+		if r.alias && n > 0 {
+			v.SetString(unsafe.String(&r.b[0], n))
+		} else {
+			v.SetString(string(r.b[:n]))
+		}
 		r.b = r.b[n:]
 		return nil
 	case reflect.Bool:
@@ -173,9 +183,13 @@ func encodeRules(rules []ruleSchema) ([]byte, error) {
 }
 
 // decodeRules decodes a rule section; every byte must be used.
-func decodeRules(b []byte) ([]ruleSchema, error) {
+func decodeRules(b []byte) ([]ruleSchema, error) { return decodeRulesFrom(b, false) }
+
+// decodeRulesFrom is decodeRules, optionally aliasing strings into b (which
+// must then never change).
+func decodeRulesFrom(b []byte, alias bool) ([]ruleSchema, error) {
 	var rules []ruleSchema
-	r := &valueReader{b: b}
+	r := &valueReader{b: b, alias: alias}
 	if err := r.decode(reflect.ValueOf(&rules).Elem()); err != nil {
 		return nil, err
 	}
