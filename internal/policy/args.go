@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -175,26 +174,27 @@ func unquote(raw jsontext.Value) (string, error) {
 	if i < 0 {
 		return string(in), nil
 	}
-	out := make([]byte, 0, len(in))
+	var out strings.Builder // String() does not copy
+	out.Grow(len(in))
 	for {
-		out = append(out, in[:i]...)
+		out.Write(in[:i])
 		in = in[i:]
 		if len(in) < 2 {
 			return slowUnquote(raw)
 		}
 		switch c := in[1]; c {
 		case '"', '\\', '/':
-			out = append(out, c)
+			out.WriteByte(c)
 		case 'b':
-			out = append(out, '\b')
+			out.WriteByte('\b')
 		case 'f':
-			out = append(out, '\f')
+			out.WriteByte('\f')
 		case 'n':
-			out = append(out, '\n')
+			out.WriteByte('\n')
 		case 'r':
-			out = append(out, '\r')
+			out.WriteByte('\r')
 		case 't':
-			out = append(out, '\t')
+			out.WriteByte('\t')
 		case 'u':
 			if len(in) < 6 {
 				return slowUnquote(raw)
@@ -203,14 +203,15 @@ func unquote(raw jsontext.Value) (string, error) {
 			if !ok || r >= 0xd800 && r < 0xe000 {
 				return slowUnquote(raw)
 			}
-			out = utf8.AppendRune(out, rune(r))
+			out.WriteRune(rune(r))
 			in = in[4:]
 		default:
 			return slowUnquote(raw)
 		}
 		in = in[2:]
 		if i = bytes.IndexByte(in, '\\'); i < 0 {
-			return string(append(out, in...)), nil
+			out.Write(in)
+			return out.String(), nil
 		}
 	}
 }

@@ -1,9 +1,10 @@
 package policy
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -187,9 +188,9 @@ func (e *Engine) Evaluate(req Request, grants []Grant) Decision {
 	}
 	if !allowMatched {
 		ms = append(ms, Match{Rule: "default", Action: e.defaultAction, Source: e.defaultFrom,
-			Reason: fmt.Sprintf("no allow rule matched; the default is %s", e.defaultAction)})
+			Reason: "no allow rule matched; the default is " + e.defaultAction.String()})
 	}
-	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Action > ms[j].Action })
+	slices.SortStableFunc(ms, func(a, b Match) int { return cmp.Compare(b.Action, a.Action) })
 	d := Decision{Action: ms[0].Action, RuleID: ms[0].Rule, Reason: ms[0].Reason, Matched: ms}
 	if d.Action == Ask {
 		e.applyGrants(&d, x, grants)
