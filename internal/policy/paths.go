@@ -44,14 +44,16 @@ func cleanPath(p, home string) string {
 		}
 	}
 	p = strings.ReplaceAll(p, `\`, "/")
-	for _, h := range []string{"$HOME", "${HOME}", "%USERPROFILE%", "%HOMEPATH%", "$env:USERPROFILE", "$env:HOME"} {
-		if p == h || strings.HasPrefix(p, h+"/") {
-			p = "~" + p[len(h):]
+	if p != "" && (p[0] == '$' || p[0] == '%') {
+		for _, h := range []string{"$HOME", "${HOME}", "%USERPROFILE%", "%HOMEPATH%", "$env:USERPROFILE", "$env:HOME"} {
+			if underDir(p, h) {
+				p = "~" + p[len(h):]
+			}
 		}
 	}
 	if home != "" && home != "/" {
 		home = strings.TrimSuffix(strings.ReplaceAll(home, `\`, "/"), "/")
-		if p == home || strings.HasPrefix(p, home+"/") {
+		if underDir(p, home) {
 			p = "~" + p[len(home):]
 		}
 	}
@@ -70,6 +72,11 @@ func cleanPath(p, home string) string {
 		return "~" + rest
 	}
 	return c
+}
+
+// underDir reports p == dir or p under dir/ (without building dir+"/").
+func underDir(p, dir string) bool {
+	return strings.HasPrefix(p, dir) && (len(p) == len(dir) || p[len(dir)] == '/')
 }
 
 // credDirs are directories whose whole content is credentials.
