@@ -224,13 +224,19 @@ func inFence(st *state, s int) bool {
 		}
 		st.fenceOK = true
 	}
-	n := 0
+	// Inside only when a fence opens before s and another closes after it:
+	// a stray or unclosed ``` must not turn everything after it into a
+	// quotation (a cheap way to push a real injection down to info).
+	n, closed := 0, false
 	for _, p := range st.fences {
 		if int(p) < s {
 			n++
+		} else {
+			closed = true
+			break
 		}
 	}
-	return n%2 == 1
+	return n%2 == 1 && closed
 }
 
 // inQuotes: an opening quote before s and a closing one after end, both
