@@ -262,10 +262,29 @@ func inQuotes(st *state, f []byte, s, end int) bool {
 			return false
 		}
 		if c == open && (open != '\'' || i+1 >= len(f) || !isWordByte(f[i+1])) {
-			return true
+			return proseAround(st, f, openAt, i)
 		}
 	}
 	return false
+}
+
+// proseAround reports words on the quote's line outside the quotes: a
+// quotation sits in prose ("attackers write "…" in pages"); a line that is
+// nothing but a quoted instruction is the instruction itself, so quoting a
+// payload is no way to soften it.
+func proseAround(st *state, f []byte, open, close int) bool {
+	letters := 0
+	for i := open - 1; i >= 0 && i >= open-200 && !(f[i] == ' ' && st.isBreak(i)); i-- {
+		if isWordByte(f[i]) {
+			letters++
+		}
+	}
+	for i := close + 1; i < len(f) && i <= close+200 && !(f[i] == ' ' && st.isBreak(i)); i++ {
+		if isWordByte(f[i]) {
+			letters++
+		}
+	}
+	return letters >= 3
 }
 
 // evidence cuts the matched span, with a little context, from the original
