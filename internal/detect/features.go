@@ -66,6 +66,8 @@ func segmentStart(_ *Engine, st *state, s, _ int) bool {
 			return false
 		case c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '>' || c == ']' || c == '|':
 			return true
+		case c == ',' && f[i+1] == '"':
+			return true // a quoted CSV cell starts a segment
 		case c == '"':
 			quoted = true
 		case c == '*' || c == '-' || c == '\'' || c == '(' || c == '`' || c == '#' || c == '_' || c == '[':
@@ -253,7 +255,7 @@ func inQuotes(st *state, f []byte, s, end int) bool {
 			break
 		}
 	}
-	if open == 0 || jsonValueAt(f, openAt) {
+	if open == 0 || jsonValueAt(f, openAt) || cellAt(f, openAt) {
 		return false
 	}
 	for i := end; i < len(f) && i < end+160; i++ {
@@ -264,6 +266,20 @@ func inQuotes(st *state, f []byte, s, end int) bool {
 		if c == open && (open != '\'' || i+1 >= len(f) || !isWordByte(f[i+1])) {
 			return proseAround(st, f, openAt, i)
 		}
+	}
+	return false
+}
+
+// cellAt reports a quote that opens a delimited cell (CSV, TSV, a table
+// row): a field separator right before it, with no space. A quoted cell is
+// data, not a quotation in prose.
+func cellAt(f []byte, open int) bool {
+	if open == 0 {
+		return false
+	}
+	switch f[open-1] {
+	case ',', ';', '\t', '|':
+		return true
 	}
 	return false
 }
