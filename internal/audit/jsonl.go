@@ -396,6 +396,10 @@ func (s *JSONL) rotate() error {
 // (fixed width, no fsync: after a crash the head may lag the log, which
 // Verify reports as unanchored records, never as tampering).
 func (s *JSONL) writeHead() {
+	if s.head != nil && unlinked(s.head) { // removed: recreate it, as before
+		_ = s.head.Close()
+		s.head = nil
+	}
 	if s.head == nil {
 		f, err := os.OpenFile(filepath.Join(s.opts.Dir, headName), os.O_WRONLY|os.O_CREATE, 0o600)
 		if err != nil {

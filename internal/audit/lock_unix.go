@@ -39,3 +39,13 @@ func unlockFile(f *os.File) error {
 // lockSupported reports whether writers from several processes are
 // serialised on this platform.
 const lockSupported = true
+
+// unlinked reports whether f's file was removed from the directory (its
+// link count is zero), so that a writer holding it open must reopen it.
+func unlinked(f *os.File) bool {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return true
+	}
+	return st.Nlink == 0
+}

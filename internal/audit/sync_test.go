@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -328,5 +329,24 @@ func TestRotationDuringFlusherSync(t *testing.T) {
 	files, _ := Files(s.opts.Dir)
 	if len(files) != 2 {
 		t.Fatalf("files %v, want a rotated file and the active one", files)
+	}
+}
+
+// TestRemovedHeadIsRecreated: the head file is kept open between writes,
+// but a removed head file is recreated by the next write.
+func TestRemovedHeadIsRecreated(t *testing.T) {
+	if !lockSupported {
+		t.Skip("unix only")
+	}
+	dir := t.TempDir()
+	s := openSink(t, dir, 0)
+	writeN(t, s, 2, "a")
+	if err := os.Remove(filepath.Join(dir, headName)); err != nil {
+		t.Fatal(err)
+	}
+	writeN(t, s, 1, "b")
+	h := readHead(filepath.Join(dir, headName))
+	if !h.ok || h.seq != 4 {
+		t.Fatalf("head after removal: %+v", h)
 	}
 }
