@@ -149,6 +149,12 @@ type Guard struct {
 	session string
 	audit   *auditor
 
+	// pinMu serialises pin checks: on first use one tools/list must pin
+	// the whole list before another (the client's and moat's own re-list
+	// after list_changed can overlap) reads the pins, or the second sees a
+	// half-pinned server and withholds the rest as new.
+	pinMu sync.Mutex
+
 	mu       sync.Mutex
 	client   string // clientInfo.name from initialize
 	elicit   bool   // the client declared the elicitation capability

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -380,4 +382,28 @@ func TestDecisionArgsHash(t *testing.T) {
 		}
 	}
 	t.Fatal("no decision record")
+}
+
+// TestFirstUseConcurrentLists: the client's tools/list and moat's own
+// re-list after list_changed can be checked at the same time on first use;
+// neither may see a half-pinned server and withhold the rest as new.
+func TestFirstUseConcurrentLists(t *testing.T) {
+	for range 20 {
+		h := newHarness(t, nil)
+		h.initialize(t, false)
+		var tools []string
+		for i := range 30 {
+			tools = append(tools, tool(fmt.Sprintf("tool_%02d", i), "Does thing number "+strconv.Itoa(i)+"."))
+		}
+		all := strings.Join(tools, ",")
+		got := make(chan int, 2)
+		for range 2 {
+			go func() { got <- len(h.list(t, all)) }()
+		}
+		for range 2 {
+			if n := <-got; n != 30 {
+				t.Fatalf("a concurrent first-use list kept %d of 30 tools", n)
+			}
+		}
+	}
 }

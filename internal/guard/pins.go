@@ -148,6 +148,8 @@ func (g *Guard) loadPins(ctx context.Context) (pinSet, error) {
 }
 
 func (g *Guard) pinTools(ctx context.Context, ls []*listedTool) {
+	g.pinMu.Lock()
+	defer g.pinMu.Unlock()
 	ps, err := g.loadPins(ctx)
 	if err != nil {
 		g.warnf("withheld every tool of %s: could not read its pins: %v", g.o.Server.Name, err)

@@ -81,7 +81,7 @@ func TestTypeScriptClientWithEverythingServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("TypeScript client results through moat (-want +got):\n%s", diff)
+		t.Errorf("TypeScript client results through moat (-want +got):\n%s\nmoat stderr:\n%s", diff, stderr.String())
 	}
 }
 
