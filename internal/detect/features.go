@@ -66,7 +66,7 @@ func segmentStart(_ *Engine, st *state, s, _ int) bool {
 			return false
 		case c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '>' || c == ']' || c == '|':
 			return true
-		case c == ',' && f[i+1] == '"':
+		case c == ',' && f[i+1] == '"' && cellAt(f, i+1):
 			return true // a quoted CSV cell starts a segment
 		case c == '"':
 			quoted = true
@@ -272,16 +272,22 @@ func inQuotes(st *state, f []byte, s, end int) bool {
 
 // cellAt reports a quote that opens a delimited cell (CSV, TSV, a table
 // row): a field separator right before it, with no space. A quoted cell is
-// data, not a quotation in prose.
+// data, not a quotation in prose. A JSON member name (,"key":) is no cell.
 func cellAt(f []byte, open int) bool {
-	if open == 0 {
+	if open == 0 || open+1 >= len(f) {
 		return false
 	}
 	switch f[open-1] {
 	case ',', ';', '\t', '|':
-		return true
+	default:
+		return false
 	}
-	return false
+	j := bytes.IndexByte(f[open+1:min(len(f), open+1+400)], f[open])
+	if j < 0 {
+		return true // unclosed within reach: still a cell's start
+	}
+	j += open + 1
+	return j+1 >= len(f) || f[j+1] != ':'
 }
 
 // proseAround reports words on the quote's line outside the quotes: a

@@ -126,8 +126,9 @@ func callJSON(t testing.TB, cs *mcp.ClientSession, name string, args any) map[st
 		t.Fatalf("%s: %v", name, err)
 	}
 	var got map[string]string
-	if err := json.Unmarshal([]byte(res.Content[0].(*mcp.TextContent).Text), &got); err != nil {
-		t.Fatal(err)
+	text := res.Content[0].(*mcp.TextContent).Text
+	if err := json.Unmarshal([]byte(text), &got); err != nil {
+		t.Fatalf("%s: the result is not the probe's JSON (%v): %s", name, err, text)
 	}
 	return got
 }
