@@ -1,10 +1,6 @@
 package detect
 
-import (
-	"testing"
-
-	"github.com/moat-dev/moat/internal/finding"
-)
+import "testing"
 
 // TestQuotedJSONValue: an instruction inside a JSON value of a tool result is
 // data addressed to the model and keeps its severity; the same words quoted
@@ -29,13 +25,7 @@ func TestQuotedJSONValue(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := e.Scan(Target{Context: Output, Text: tt.text})
-			got := false
-			for _, f := range fs {
-				if f.Severity >= finding.Medium && f.Category != finding.CatSecret {
-					got = true
-				}
-			}
-			if got != tt.serious {
+			if got := len(serious(fs)) > 0; got != tt.serious {
 				t.Errorf("serious = %v, want %v: %s", got, tt.serious, ruleIDs(fs))
 			}
 		})
@@ -60,15 +50,10 @@ func TestUnclosedFence(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := e.Scan(Target{Context: Output, Text: tt.text})
-			got := false
-			for _, f := range fs {
-				if f.Severity >= finding.Medium && f.Category != finding.CatSecret {
-					got = true
-				}
-			}
-			if got != tt.serious {
+			if got := len(serious(fs)) > 0; got != tt.serious {
 				t.Errorf("serious = %v, want %v: %s", got, tt.serious, ruleIDs(fs))
 			}
 		})
 	}
 }
+

@@ -48,16 +48,7 @@ func wrappedArgv(t *testing.T, f Format, res Result) map[string][]string {
 			if err != nil {
 				t.Fatalf("%s: %v", r.Server, err)
 			}
-			eo := objOf(&v)
-			for _, k := range []string{"command", "args"} {
-				if i := memberIndex(eo, k); i >= 0 {
-					if s, ok := litString(&eo.Members[i].Value); ok {
-						argv = append(argv, s)
-					} else if l, ok := strArray(&eo.Members[i].Value); ok {
-						argv = append(argv, l...)
-					}
-				}
-			}
+			argv = commandLine(objOf(&v))
 		}
 		out[r.Server] = argv
 	}

@@ -105,17 +105,7 @@ func verifyJSON(standard bool, out []byte, recs []Record, secrets []string) erro
 			return fmt.Errorf("internal error: entry %q lost while wrapping; nothing was written", r.Server)
 		}
 		if eo := objOf(e); eo != nil && len(secrets) > 0 {
-			var argv []string
-			for _, k := range []string{"command", "args"} {
-				if i := memberIndex(eo, k); i >= 0 {
-					if s, ok := litString(&eo.Members[i].Value); ok {
-						argv = append(argv, s)
-					} else if l, ok := strArray(&eo.Members[i].Value); ok {
-						argv = append(argv, l...)
-					}
-				}
-			}
-			if leaks(argv, secrets) {
+			if leaks(commandLine(eo), secrets) {
 				return fmt.Errorf("internal error: a credential would end up on the command line of %q; nothing was written", r.Server)
 			}
 		}
@@ -288,4 +278,20 @@ func objOf(v *hujson.Value) *hujson.Object {
 	}
 	o, _ := v.Value.(*hujson.Object)
 	return o
+}
+
+// commandLine is an entry's command followed by its args, as far as they
+// are plain strings.
+func commandLine(eo *hujson.Object) []string {
+	var argv []string
+	for _, k := range []string{"command", "args"} {
+		if i := memberIndex(eo, k); i >= 0 {
+			if s, ok := litString(&eo.Members[i].Value); ok {
+				argv = append(argv, s)
+			} else if l, ok := strArray(&eo.Members[i].Value); ok {
+				argv = append(argv, l...)
+			}
+		}
+	}
+	return argv
 }
