@@ -56,4 +56,3 @@ func TestUnclosedFence(t *testing.T) {
 		})
 	}
 }
-
