@@ -23,6 +23,7 @@ type Store interface {
 	CreateApproval(ctx context.Context, a state.Approval) (string, error)
 	Pins(ctx context.Context, server string) ([]state.Pin, error)
 	PutPin(ctx context.Context, p state.Pin) error
+	FirstUsePins(ctx context.Context, server string, ps []state.Pin) (bool, error)
 	SetPinStatus(ctx context.Context, server, tool, status string, now time.Time) error
 	RecordServerTools(ctx context.Context, server, client string, tools []string, now time.Time) error
 	ToolOwners(ctx context.Context, client, tool, except string) ([]string, error)

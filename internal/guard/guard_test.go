@@ -396,11 +396,15 @@ func TestFirstUseConcurrentLists(t *testing.T) {
 			tools = append(tools, tool(fmt.Sprintf("tool_%02d", i), "Does thing number "+strconv.Itoa(i)+"."))
 		}
 		all := strings.Join(tools, ",")
-		got := make(chan int, 2)
-		for range 2 {
-			go func() { got <- len(h.list(t, all)) }()
+		// Two lists in one session, and a second session (another moat
+		// process on the same state database) starting at the same time.
+		h2 := newHarness(t, func(o *Options) { o.Store = h.db })
+		h2.initialize(t, false)
+		got := make(chan int, 3)
+		for _, hh := range []*harness{h, h, h2} {
+			go func() { got <- len(hh.list(t, all)) }()
 		}
-		for range 2 {
+		for range 3 {
 			if n := <-got; n != 30 {
 				t.Fatalf("a concurrent first-use list kept %d of 30 tools", n)
 			}

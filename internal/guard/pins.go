@@ -151,6 +151,15 @@ func (g *Guard) pinTools(ctx context.Context, ls []*listedTool) {
 	g.pinMu.Lock()
 	defer g.pinMu.Unlock()
 	ps, err := g.loadPins(ctx)
+	if err == nil && ps.firstUse {
+		var done bool
+		if done, err = g.pinFirstUse(ctx, ls); err == nil && done {
+			return
+		}
+		if err == nil { // another process pinned the server meanwhile
+			ps, err = g.loadPins(ctx)
+		}
+	}
 	if err != nil {
 		g.warnf("withheld every tool of %s: could not read its pins: %v", g.o.Server.Name, err)
 		for _, l := range ls {
@@ -176,6 +185,26 @@ func (g *Guard) pinTools(ctx context.Context, ls []*listedTool) {
 			l.st.withheld = why
 		}
 	}
+}
+
+// pinFirstUse trusts the whole list on first use, in one transaction;
+// done is false when another process pinned the server first.
+func (g *Guard) pinFirstUse(ctx context.Context, ls []*listedTool) (bool, error) {
+	now := g.o.Now()
+	var pins []state.Pin
+	for _, l := range ls {
+		if l.fp.Hash != "" && l.name != "" {
+			pins = append(pins, state.Pin{Server: g.o.Identity, Tool: l.name, DefHash: l.fp.Hash, DefJSON: string(l.fp.Canonical), FirstSeen: now, ApprovedAt: now, Status: state.PinApproved})
+		}
+	}
+	done, err := g.o.Store.FirstUsePins(ctx, g.o.Identity, pins)
+	if err != nil || !done {
+		return done, err
+	}
+	for _, p := range pins {
+		g.pinEvent("pin", p.Tool, "trust on first use", p.DefHash)
+	}
+	return true, nil
 }
 
 // pinOne compares one definition with its pin, records what changed and

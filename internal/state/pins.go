@@ -31,6 +31,15 @@ const maxDefJSON = 256 << 10
 
 // PutPin inserts or replaces the pin for (p.Server, p.Tool).
 func (d *DB) PutPin(ctx context.Context, p Pin) error {
+	return putPin(ctx, d.sql, p)
+}
+
+// execer is what putPin needs of a database or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func putPin(ctx context.Context, db execer, p Pin) error {
 	switch {
 	case p.Server == "" || p.Tool == "" || len(p.Server) > 1024 || len(p.Tool) > maxNameLen:
 		return fmt.Errorf("%w: pin needs a server identity and a tool name", ErrInvalidInput)
@@ -47,7 +56,7 @@ func (d *DB) PutPin(ctx context.Context, p Pin) error {
 	if !p.ApprovedAt.IsZero() {
 		approved = ts(p.ApprovedAt)
 	}
-	_, err := d.sql.ExecContext(ctx, `INSERT INTO pins (server, tool, def_hash, def_json, first_seen, approved_at, status)
+	_, err := db.ExecContext(ctx, `INSERT INTO pins (server, tool, def_hash, def_json, first_seen, approved_at, status)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (server, tool) DO UPDATE SET def_hash = excluded.def_hash, def_json = excluded.def_json,
 			approved_at = excluded.approved_at, status = excluded.status`,
@@ -56,6 +65,38 @@ func (d *DB) PutPin(ctx context.Context, p Pin) error {
 		return fmt.Errorf("store pin: %w", err)
 	}
 	return nil
+}
+
+// FirstUsePins pins every tool of a server that has no tool pins yet, in
+// one write-locked transaction, and reports whether it did. When another
+// process pinned the server first it writes nothing and returns false, so
+// two sessions starting together never see a half-pinned server. Rows whose
+// tool name holds '#' (instructions, candidates) do not count as tool pins.
+func (d *DB) FirstUsePins(ctx context.Context, server string, ps []Pin) (bool, error) {
+	for _, p := range ps {
+		if p.Server != server {
+			return false, fmt.Errorf("%w: pin of %q in a first-use batch of %q", ErrInvalidInput, p.Server, server)
+		}
+	}
+	done := false
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		done = false
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pins WHERE server = ? AND instr(tool, '#') = 0`, server).Scan(&n); err != nil {
+			return fmt.Errorf("count pins: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+		for _, p := range ps {
+			if err := putPin(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		done = true
+		return nil
+	})
+	return done, err
 }
 
 // GetPin returns the pin of one tool (ErrNotFound if none).

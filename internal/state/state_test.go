@@ -475,3 +475,37 @@ func TestGrantCacheSeesOtherHandles(t *testing.T) {
 		t.Fatal("caller mutation leaked into the cache")
 	}
 }
+
+// TestFirstUsePins: the first batch pins a server whole; once a server has
+// tool pins, a later batch writes nothing. Instructions and candidate rows
+// ('#' in the name) are no tool pins.
+func TestFirstUsePins(t *testing.T) {
+	db := openTest(t, Options{})
+	ctx := context.Background()
+	if err := db.PutPin(ctx, Pin{Server: "s", Tool: "#instructions", DefHash: "hi", FirstSeen: t0}); err != nil {
+		t.Fatal(err)
+	}
+	batch := []Pin{
+		{Server: "s", Tool: "a", DefHash: "ha", FirstSeen: t0, ApprovedAt: t0, Status: PinApproved},
+		{Server: "s", Tool: "b", DefHash: "hb", FirstSeen: t0, ApprovedAt: t0, Status: PinApproved},
+	}
+	if done, err := db.FirstUsePins(ctx, "s", batch); err != nil || !done {
+		t.Fatalf("first batch: done=%v err=%v", done, err)
+	}
+	later := []Pin{{Server: "s", Tool: "c", DefHash: "hc", FirstSeen: t0, Status: PinApproved}}
+	if done, err := db.FirstUsePins(ctx, "s", later); err != nil || done {
+		t.Fatalf("second batch: done=%v err=%v", done, err)
+	}
+	if ps, err := db.Pins(ctx, "s"); err != nil || len(ps) != 3 {
+		t.Fatalf("pins after both batches: %+v, %v", ps, err)
+	}
+	if _, err := db.FirstUsePins(ctx, "s", []Pin{{Server: "other", Tool: "x", DefHash: "h", FirstSeen: t0}}); !errors.Is(err, ErrInvalidInput) {
+		t.Fatalf("a pin of another server: %v", err)
+	}
+	if _, err := db.FirstUsePins(ctx, "t", []Pin{{Server: "t", Tool: "x", FirstSeen: t0}}); !errors.Is(err, ErrInvalidInput) {
+		t.Fatalf("an invalid pin: %v", err)
+	}
+	if ps, _ := db.Pins(ctx, "t"); len(ps) != 0 {
+		t.Fatalf("an invalid batch left pins: %+v", ps)
+	}
+}
